@@ -1,0 +1,1 @@
+"""Differentiable primitive ops (``Function`` subclasses), grouped by kind."""

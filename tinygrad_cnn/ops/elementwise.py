@@ -1,0 +1,244 @@
+"""Elementwise ops (with numpy broadcasting): forward on arrays, backward on Tensors.
+
+Binary ops broadcast; their backward sums the gradient back to each input's
+shape with ``_sum_to`` (the adjoint of broadcasting). Ops whose derivative is
+piecewise constant (relu, abs, clamp) multiply by a mask that is a constant,
+so their second derivative is zero, as it is almost everywhere.
+"""
+from ..autograd import Function
+from ..backend import get_array_module
+
+
+def _const(array):
+    """Wrap a constant array (a mask, a sign) as a Tensor that needs no grad."""
+    from ..tensor import Tensor
+    return Tensor._make(array, False, None)
+
+
+class Add(Function):
+    def forward(self, x, y):
+        self.shapes = x.shape, y.shape
+        return x + y
+
+    def backward(self, grad):
+        xs, ys = self.shapes
+        return (grad._sum_to(xs) if self.needs_input_grad[0] else None,
+                grad._sum_to(ys) if self.needs_input_grad[1] else None)
+
+
+class Sub(Function):
+    def forward(self, x, y):
+        self.shapes = x.shape, y.shape
+        return x - y
+
+    def backward(self, grad):
+        xs, ys = self.shapes
+        return (grad._sum_to(xs) if self.needs_input_grad[0] else None,
+                (-grad)._sum_to(ys) if self.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    def forward(self, x, y):
+        return x * y
+
+    def backward(self, grad):
+        x, y = self.inputs
+        return ((grad * y)._sum_to(x.shape) if self.needs_input_grad[0] else None,
+                (grad * x)._sum_to(y.shape) if self.needs_input_grad[1] else None)
+
+
+class Div(Function):
+    def forward(self, x, y):
+        return x / y
+
+    def backward(self, grad):
+        x, y = self.inputs
+        gx = grad / y
+        return (gx._sum_to(x.shape) if self.needs_input_grad[0] else None,
+                (-gx * x / y)._sum_to(y.shape) if self.needs_input_grad[1] else None)
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, grad):
+        return -grad
+
+
+class Pow(Function):
+    """x ** y for two tensors; d/dx = y x^(y-1), d/dy = x^y log x."""
+    def forward(self, x, y):
+        return x ** y
+
+    def backward(self, grad):
+        x, y = self.inputs
+        gx = gy = None
+        if self.needs_input_grad[0]:
+            gx = (grad * y * x ** (y - 1))._sum_to(x.shape)
+        if self.needs_input_grad[1]:
+            # x^y log x, taking 0 where x == 0 (PyTorch's convention)
+            xp = get_array_module(x.data)
+            safe = _const(xp.where(x.data > 0, x.data, xp.ones_like(x.data)))
+            gy = (grad * self.saved_output() * safe.log() * _const(x.data > 0))._sum_to(y.shape)
+        return gx, gy
+
+
+class PowScalar(Function):
+    """x ** p for a Python number p."""
+    def forward(self, x, *, exponent):
+        self.exponent = exponent
+        return x ** exponent
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        p = self.exponent
+        if p == 0:
+            return grad * 0
+        return grad * p * x ** (p - 1) if p != 2 else grad * 2 * x
+
+
+class RPowScalar(Function):
+    """c ** x for a Python number c; d/dx = c^x log c."""
+    def forward(self, x, *, base):
+        self.base = base
+        return base ** x
+
+    def backward(self, grad):
+        import math
+        return grad * self.saved_output() * math.log(self.base)
+
+
+class Exp(Function):
+    def forward(self, x):
+        return get_array_module(x).exp(x)
+
+    def backward(self, grad):
+        return grad * self.saved_output()
+
+
+class Log(Function):
+    def forward(self, x):
+        return get_array_module(x).log(x)
+
+    def backward(self, grad):
+        return grad / self.inputs[0]
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        return get_array_module(x).sqrt(x)
+
+    def backward(self, grad):
+        return grad / (2 * self.saved_output())
+
+
+class Sin(Function):
+    def forward(self, x):
+        return get_array_module(x).sin(x)
+
+    def backward(self, grad):
+        return grad * self.inputs[0].cos()
+
+
+class Cos(Function):
+    def forward(self, x):
+        return get_array_module(x).cos(x)
+
+    def backward(self, grad):
+        return -grad * self.inputs[0].sin()
+
+
+class Tanh(Function):
+    def forward(self, x):
+        return get_array_module(x).tanh(x)
+
+    def backward(self, grad):
+        y = self.saved_output()
+        return grad * (1 - y * y)
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        xp = get_array_module(x)
+        # 1/(1+e^-x) overflows for very negative x; tanh form is stable everywhere
+        return (xp.tanh(x * x.dtype.type(0.5)) + 1) * x.dtype.type(0.5)
+
+    def backward(self, grad):
+        y = self.saved_output()
+        return grad * y * (1 - y)
+
+
+class Relu(Function):
+    def forward(self, x):
+        self.mask = x > 0
+        return get_array_module(x).maximum(x, 0)   # not x * mask: that gives -0.0
+
+    def backward(self, grad):
+        return grad * _const(self.mask)
+
+
+class Abs(Function):
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.sign = xp.sign(x)
+        return xp.abs(x)
+
+    def backward(self, grad):
+        return grad * _const(self.sign)
+
+
+class Clamp(Function):
+    """clamp(x, min, max) for Python numbers; the gradient flows where min <= x <= max."""
+    def forward(self, x, *, min=None, max=None):
+        xp = get_array_module(x)
+        out = xp.clip(x, min, max)
+        self.mask = (out == x).astype(x.dtype)
+        return out
+
+    def backward(self, grad):
+        return grad * _const(self.mask)
+
+
+class Maximum(Function):
+    """Elementwise max; on ties the gradient is split evenly (as PyTorch)."""
+    def forward(self, x, y):
+        xp = get_array_module(x, y)
+        dtype = xp.result_type(x, y)
+        self.share = ((x > y) + (x == y) * dtype.type(0.5)).astype(dtype)   # x's share of grad
+        self.shapes = x.shape, y.shape
+        return xp.maximum(x, y)
+
+    def backward(self, grad):
+        xs, ys = self.shapes
+        share = _const(self.share)
+        return (grad * share)._sum_to(xs), (grad * (1 - share))._sum_to(ys)
+
+
+class Minimum(Maximum):
+    def forward(self, x, y):
+        return -super().forward(-x, -y)
+
+
+class Where(Function):
+    """where(condition, x, y); the condition is a constant bool array."""
+    def forward(self, x, y, *, condition):
+        xp = get_array_module(x, y)
+        self.condition = condition
+        self.shapes = x.shape, y.shape
+        return xp.where(condition, x, y)
+
+    def backward(self, grad):
+        xs, ys = self.shapes
+        mask = _const(self.condition.astype(grad.dtype))
+        return (grad * mask)._sum_to(xs), (grad * (1 - mask))._sum_to(ys)
+
+
+class Cast(Function):
+    """Change dtype; the gradient is cast back to the input's dtype."""
+    def forward(self, x, *, dtype):
+        self.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, grad):
+        return grad.to(self.in_dtype)

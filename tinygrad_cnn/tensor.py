@@ -1,0 +1,1173 @@
+"""The Tensor: an n-d array that remembers how it was made.
+
+A Tensor wraps a numpy (or CuPy) array in ``.data``. Ops on Tensors run a
+:class:`~tinygrad_cnn.autograd.Function`, which computes the result and, when a
+gradient is needed, links it into the backward graph through ``.grad_fn``.
+The methods below are thin: they normalise arguments the PyTorch way and call
+the ops in :mod:`tinygrad_cnn.ops`.
+"""
+import collections
+import math
+
+import numpy as np
+
+from . import autograd
+from .backend import device_of, get_array_module, normalize_device, to_device, to_numpy
+from .ops import elementwise as E
+from .ops import movement as M
+from .ops import reduce as R
+from .random import get_rng
+
+_default_dtype = np.dtype(np.float32)
+
+
+def get_default_dtype():
+    """The dtype of floating Tensors made from Python numbers (float32)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype):
+    """Make ``dtype`` (float32 or float64) the default floating dtype."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != 'f':
+        raise TypeError(f"set_default_dtype: only floating dtypes are supported, got {dtype}")
+    _default_dtype = dtype
+
+
+def _as_array(data, dtype=None, device=None):
+    """Convert ``data`` to an array the PyTorch way: Python floats -> default float
+    dtype, Python ints -> int64, bools -> bool, arrays keep their dtype."""
+    if isinstance(data, Tensor):
+        data = data.data
+    xp = get_array_module(data)
+    if xp is np and not isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+        if arr.dtype == np.float64:
+            arr = arr.astype(_default_dtype)
+        elif arr.dtype.kind in 'iu':
+            arr = arr.astype(np.int64)
+        elif arr.dtype.kind not in 'bfc':
+            raise TypeError(f"tensor: cannot make a Tensor from data of type {type(data).__name__} "
+                            f"(numpy dtype {arr.dtype})")
+    else:
+        arr = xp.asarray(data)
+    if dtype is not None and arr.dtype != np.dtype(dtype):
+        arr = arr.astype(dtype)
+    if device is not None:
+        arr = to_device(arr, device)
+    return arr
+
+
+def _shape_arg(shape):
+    """Accept f(2, 3) and f((2, 3)), as PyTorch does."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _dim(dim, ndim, op):
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions")
+    return dim % max(ndim, 1)
+
+
+_max_result = collections.namedtuple('max', ['values', 'indices'])
+_min_result = collections.namedtuple('min', ['values', 'indices'])
+
+
+class Tensor:
+    """An n-d array with autograd.
+
+    ``Tensor(data, requires_grad=False, dtype=None, device=None)``: ``data`` is a
+    number, a nested list, a numpy/CuPy array or a Tensor.
+    """
+    __slots__ = ('data', 'grad', 'requires_grad', 'grad_fn', '_hooks', '__weakref__')
+    __array_ufunc__ = None      # make ``ndarray * tensor`` call Tensor.__rmul__
+
+    def __init__(self, data, requires_grad=False, dtype=None, device=None):
+        self.data = _as_array(data, dtype, device)
+        self.grad = None
+        self.grad_fn = None
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data, requires_grad, grad_fn):
+        """Fast constructor used by ops: no conversion, no checks."""
+        t = cls.__new__(cls)
+        if data.__class__ is not np.ndarray and isinstance(data, np.generic):
+            data = np.asarray(data)            # numpy returns scalars from 0-d math
+        t.data, t.requires_grad, t.grad_fn, t.grad, t._hooks = data, requires_grad, grad_fn, None, None
+        return t
+
+    # ------------------------------------------------------------ attributes
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def device(self):
+        return device_of(self.data)
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user (not by an op that recorded a graph)."""
+        return self.grad_fn is None
+
+    @property
+    def is_cuda(self):
+        return self.device == 'cuda'
+
+    def size(self, dim=None):
+        return self.shape if dim is None else self.shape[_dim(dim, self.ndim, 'size')]
+
+    def dim(self):
+        return self.ndim
+
+    def numel(self):
+        return self.data.size
+
+    def element_size(self):
+        return self.data.itemsize
+
+    def is_floating_point(self):
+        return self.dtype.kind == 'f'
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __hash__(self):          # == is elementwise, so hash by identity as PyTorch
+        return id(self)
+
+    # ------------------------------------------------------------ conversion
+    def numpy(self):
+        """A host numpy array sharing memory with the tensor on the CPU."""
+        return to_numpy(self.data)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    def item(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"item: a Tensor with {self.numel()} elements (shape "
+                               f"{tuple(self.shape)}) cannot be converted to a Python scalar")
+        return self.numpy().reshape(()).item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.numel() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.numel()} elements (shape "
+                               f"{tuple(self.shape)}) is ambiguous")
+        return bool(self.item())
+
+    def __index__(self):
+        if self.dtype.kind not in 'iu' or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def to(self, *args, dtype=None, device=None):
+        """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``; differentiable."""
+        for a in args:
+            if isinstance(a, str):
+                device = a
+            elif isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            else:
+                dtype = a
+        out = self
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            out = E.Cast.apply(out, dtype=np.dtype(dtype))
+        if device is not None and normalize_device(device) != self.device:
+            out = _ToDevice.apply(out, device=normalize_device(device))
+        return out
+
+    def cpu(self):
+        return self.to('cpu')
+
+    def cuda(self, device=None):
+        return self.to('cuda')
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def detach(self):
+        """The same data, cut from the graph."""
+        return Tensor._make(self.data, False, None)
+
+    def detach_(self):
+        self.grad_fn, self.requires_grad = None, False
+        return self
+
+    def clone(self):
+        return self * 1 if self.requires_grad else Tensor._make(self.data.copy(), False, None)
+
+    def contiguous(self):
+        xp = get_array_module(self.data)
+        if self.data.flags.c_contiguous:
+            return self
+        return _Contiguous.apply(self) if self.requires_grad else Tensor._make(
+            xp.ascontiguousarray(self.data), False, None)
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and self.dtype.kind not in 'fc':
+            raise RuntimeError(f"requires_grad_: only Tensors of floating point dtype can require "
+                               f"gradients, got dtype {self.dtype}")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_: you can only change requires_grad flags of leaf "
+                               "variables; use .detach() for a non-leaf tensor")
+        self.requires_grad = requires_grad
+        return self
+
+    # ------------------------------------------------------------ autograd
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        The graph's saved values are freed afterwards unless ``retain_graph``;
+        a second backward through it then raises a RuntimeError.
+        """
+        autograd.backward([self], [gradient], retain_graph, create_graph)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a returned
+        Tensor replaces the gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't "
+                               "require gradient")
+        if self.grad_fn is not None:
+            self.grad_fn.register_hook(hook)
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(hook)
+        return hook
+
+    def retain_grad(self):
+        """Keep ``.grad`` for a non-leaf tensor too."""
+        if self.grad_fn is None:
+            return
+        import weakref
+        ref = weakref.ref(self)         # a strong ref would make a cycle tensor -> node -> hook
+
+        def store(grad):
+            t = ref()
+            if t is not None:
+                t.grad = grad.detach() if t.grad is None else t.grad + grad.detach()
+        self.grad_fn.register_hook(store)
+
+    # ------------------------------------------------------------ arithmetic
+    def _other(self, other):
+        """``other`` as a Tensor that mixes with self the way PyTorch promotes types."""
+        if isinstance(other, Tensor):
+            if other.dtype != self.dtype and (other.dtype.kind == 'f') != (self.dtype.kind == 'f'):
+                return other.to(self.dtype) if self.dtype.kind == 'f' else other
+            return other
+        if isinstance(other, (bool, int, float)):
+            dtype = self.dtype
+            if isinstance(other, float) and dtype.kind != 'f':
+                dtype = _default_dtype
+            elif isinstance(other, int) and dtype.kind == 'b' and not isinstance(
+                    other, bool):
+                dtype = np.dtype(np.int64)
+            xp = get_array_module(self.data)
+            return Tensor._make(xp.asarray(other, dtype=dtype), False, None)
+        return Tensor(other, device=self.device)
+
+    def _binary(self, op, other, reverse=False):
+        other = self._other(other)
+        if other.dtype != self.dtype and other.dtype.kind == 'f' and self.dtype.kind != 'f':
+            a = self.to(other.dtype)
+        else:
+            a = self
+        x, y = (other, a) if reverse else (a, other)
+        try:
+            return op.apply(x, y)
+        except ValueError:
+            shapes_ok = True
+            try:
+                np.broadcast_shapes(x.shape, y.shape)
+            except ValueError:
+                shapes_ok = False
+            if shapes_ok:
+                raise
+            raise RuntimeError(f"{op.__name__.lower()}: the shapes {tuple(x.shape)} and "
+                               f"{tuple(y.shape)} cannot be broadcast together") from None
+
+    def __add__(self, other):
+        return self._binary(E.Add, other)
+
+    def __radd__(self, other):
+        return self._binary(E.Add, other, reverse=True)
+
+    def __sub__(self, other):
+        return self._binary(E.Sub, other)
+
+    def __rsub__(self, other):
+        return self._binary(E.Sub, other, reverse=True)
+
+    def __mul__(self, other):
+        return self._binary(E.Mul, other)
+
+    def __rmul__(self, other):
+        return self._binary(E.Mul, other, reverse=True)
+
+    def __truediv__(self, other):
+        if self.dtype.kind != 'f' and not (isinstance(other, Tensor) and other.dtype.kind == 'f'):
+            return self.to(_default_dtype)._binary(E.Div, other)   # int / int -> float
+        return self._binary(E.Div, other)
+
+    def __rtruediv__(self, other):
+        if self.dtype.kind != 'f':
+            return self.to(_default_dtype)._binary(E.Div, other, reverse=True)
+        return self._binary(E.Div, other, reverse=True)
+
+    def __floordiv__(self, other):
+        return Tensor._make(self.data // self._other(other).data, False, None)
+
+    def __mod__(self, other):
+        return Tensor._make(self.data % self._other(other).data, False, None)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, (int, float)) and not isinstance(
+                exponent, bool):
+            if self.dtype.kind != 'f' and isinstance(exponent, float):
+                return self.to(_default_dtype) ** exponent
+            return E.PowScalar.apply(self, exponent=exponent)
+        return self._binary(E.Pow, exponent)
+
+    def __rpow__(self, base):
+        if isinstance(base, (int, float)):
+            x = self if self.dtype.kind == 'f' else self.to(_default_dtype)
+            return E.RPowScalar.apply(x, base=base)
+        return self._binary(E.Pow, base, reverse=True)
+
+    def __matmul__(self, other):
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return self._other(other).matmul(self)
+
+    def __abs__(self):
+        return self.abs()
+
+    # in-place updates: for parameters under no_grad (``w -= lr * w.grad``),
+    # buffers and initialisers. They change .data and record nothing.
+    def _check_inplace(self, op):
+        if self.requires_grad and autograd.is_grad_enabled():
+            kind = "a leaf Variable that requires grad" if self.is_leaf else \
+                "a tensor that is part of a graph"
+            raise RuntimeError(f"{op}: {kind} (shape {tuple(self.shape)}) is being used in an "
+                               "in-place operation; wrap it in tg.no_grad() or use .data")
+
+    def _inplace(self, op, value):
+        self._check_inplace(op)
+        value = value.data if isinstance(value, Tensor) else value
+        try:
+            np.broadcast_shapes(get_array_module(value).shape(value), self.shape)
+        except ValueError:
+            raise RuntimeError(f"{op}: the value of shape {tuple(np.shape(value))} cannot be "
+                               f"broadcast to the tensor's shape {tuple(self.shape)}") from None
+        if not self.data.flags.writeable:
+            self.data = self.data.copy()
+        return value
+
+    def __iadd__(self, other):
+        v = self._inplace('add_', other)
+        self.data += v
+        return self
+
+    def __isub__(self, other):
+        v = self._inplace('sub_', other)
+        self.data -= v
+        return self
+
+    def __imul__(self, other):
+        v = self._inplace('mul_', other)
+        self.data *= v
+        return self
+
+    def __itruediv__(self, other):
+        v = self._inplace('div_', other)
+        self.data /= v
+        return self
+
+    def add_(self, other, alpha=1):
+        return self.__iadd__(other * alpha if alpha != 1 else other)
+
+    def sub_(self, other, alpha=1):
+        return self.__isub__(other * alpha if alpha != 1 else other)
+
+    def mul_(self, other):
+        return self.__imul__(other)
+
+    def div_(self, other):
+        return self.__itruediv__(other)
+
+    def copy_(self, src):
+        v = self._inplace('copy_', src)
+        self.data[...] = to_device(get_array_module(v).asarray(v), self.device)
+        return self
+
+    def fill_(self, value):
+        self._inplace('fill_', value)
+        self.data[...] = value.item() if isinstance(value, Tensor) else value
+        return self
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def clamp_(self, min=None, max=None):
+        self._inplace('clamp_', 0)
+        get_array_module(self.data).clip(self.data, min, max, out=self.data)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0):
+        self._inplace('uniform_', 0)
+        self.data[...] = _to_like(get_rng().uniform(a, b, self.shape), self.data)
+        return self
+
+    def normal_(self, mean=0.0, std=1.0):
+        self._inplace('normal_', 0)
+        self.data[...] = _to_like(get_rng().normal(mean, std, self.shape), self.data)
+        return self
+
+    # ------------------------------------------------------------ comparisons (no grad)
+    def _compare(self, op, other):
+        other = other.data if isinstance(other, Tensor) else other
+        return Tensor._make(op(self.data, other), False, None)
+
+    def __eq__(self, other):
+        return self._compare(lambda a, b: a == b, other)
+
+    def __ne__(self, other):
+        return self._compare(lambda a, b: a != b, other)
+
+    def __lt__(self, other):
+        return self._compare(lambda a, b: a < b, other)
+
+    def __le__(self, other):
+        return self._compare(lambda a, b: a <= b, other)
+
+    def __gt__(self, other):
+        return self._compare(lambda a, b: a > b, other)
+
+    def __ge__(self, other):
+        return self._compare(lambda a, b: a >= b, other)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __invert__(self):
+        return Tensor._make(~self.data, False, None)
+
+    def __and__(self, other):
+        return self._compare(lambda a, b: a & b, other)
+
+    def __or__(self, other):
+        return self._compare(lambda a, b: a | b, other)
+
+    def __xor__(self, other):
+        return self._compare(lambda a, b: a ^ b, other)
+
+    def logical_not(self):
+        return Tensor._make(get_array_module(self.data).logical_not(self.data), False, None)
+
+    def isnan(self):
+        return Tensor._make(get_array_module(self.data).isnan(self.data), False, None)
+
+    def isfinite(self):
+        return Tensor._make(get_array_module(self.data).isfinite(self.data), False, None)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08):
+        other = other.data if isinstance(other, Tensor) else other
+        return bool(get_array_module(self.data).allclose(self.data, other, rtol, atol))
+
+    def equal(self, other):
+        return self.shape == other.shape and bool((self.data == other.data).all())
+
+    def all(self, dim=None, keepdim=False):
+        axis = None if dim is None else R._axes(dim, self.ndim)
+        return Tensor._make(self.data.all(axis=axis, keepdims=keepdim), False, None)
+
+    def any(self, dim=None, keepdim=False):
+        axis = None if dim is None else R._axes(dim, self.ndim)
+        return Tensor._make(self.data.any(axis=axis, keepdims=keepdim), False, None)
+
+    def sign(self):
+        return Tensor._make(get_array_module(self.data).sign(self.data), False, None)
+
+    def floor(self):
+        return Tensor._make(get_array_module(self.data).floor(self.data), False, None)
+
+    def ceil(self):
+        return Tensor._make(get_array_module(self.data).ceil(self.data), False, None)
+
+    def round(self):
+        return Tensor._make(get_array_module(self.data).round(self.data), False, None)
+
+    # ------------------------------------------------------------ elementwise math
+    def exp(self):
+        return E.Exp.apply(self._floating('exp'))
+
+    def log(self):
+        return E.Log.apply(self._floating('log'))
+
+    def sqrt(self):
+        return E.Sqrt.apply(self._floating('sqrt'))
+
+    def rsqrt(self):
+        return 1 / self.sqrt()
+
+    def sin(self):
+        return E.Sin.apply(self._floating('sin'))
+
+    def cos(self):
+        return E.Cos.apply(self._floating('cos'))
+
+    def tanh(self):
+        return E.Tanh.apply(self._floating('tanh'))
+
+    def sigmoid(self):
+        return E.Sigmoid.apply(self._floating('sigmoid'))
+
+    def relu(self):
+        return E.Relu.apply(self)
+
+    def abs(self):
+        return E.Abs.apply(self)
+
+    def square(self):
+        return self * self
+
+    def reciprocal(self):
+        return 1 / self
+
+    def log1p(self):
+        return (self + 1).log()
+
+    def expm1(self):
+        return self.exp() - 1
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self if min is None else maximum(self, min)
+            return out if max is None else minimum(out, max)
+        return E.Clamp.apply(self, min=min, max=max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return self._binary(E.Maximum, other)
+
+    def minimum(self, other):
+        return self._binary(E.Minimum, other)
+
+    def masked_fill(self, mask, value):
+        mask = mask.data if isinstance(mask, Tensor) else mask
+        return where(mask, value, self) if isinstance(value, Tensor) else \
+            E.Where.apply(self._other(value), self, condition=mask)
+
+    def _floating(self, op):
+        return self if self.dtype.kind == 'f' else self.to(_default_dtype)
+
+    # ------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind == 'b':
+            x = x.to(np.int64)
+        return R.Sum.apply(x, dim=dim, keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        x = self._floating('mean')
+        n = np.prod([self.shape[a] for a in R._axes(dim, self.ndim)], dtype=np.int64)
+        return R.Sum.apply(x, dim=dim, keepdim=keepdim) * (1.0 / max(int(n), 1)
+                                                             if n else float('nan'))
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+        if correction is None:
+            correction = 1 if unbiased is None or unbiased else 0
+        x = self._floating('var')
+        n = int(np.prod([self.shape[a] for a in R._axes(dim, self.ndim)]))
+        centered = x - x.mean(dim, keepdim=True)
+        denom = max(n - correction, 0)
+        return (centered * centered).sum(dim, keepdim=keepdim) * (
+            1.0 / denom if denom else float('nan'))
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def prod(self, dim=None, keepdim=False):
+        return R.Prod.apply(self, dim=dim, keepdim=keepdim)
+
+    def _extreme(self, dim, keepdim, largest, result):
+        values = R.Max.apply(self, dim=dim, keepdim=keepdim, largest=largest)
+        if dim is None or isinstance(dim, (tuple, list)):
+            return values
+        return result(values, self.argmax(dim, keepdim) if largest else self.argmin(dim, keepdim))
+
+    def max(self, dim=None, keepdim=False):
+        """``max()`` -> value; ``max(dim)`` -> (values, indices); ``max(other)`` = maximum."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        return self._extreme(dim, keepdim, True, _max_result)
+
+    def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        return self._extreme(dim, keepdim, False, _min_result)
+
+    def amax(self, dim=None, keepdim=False):
+        """Max over ``dim`` (int or tuple); ties share the gradient evenly."""
+        dims = None if dim is None else tuple(np.atleast_1d(dim).tolist())
+        return R.Max.apply(self, dim=dims, keepdim=keepdim, largest=True)
+
+    def amin(self, dim=None, keepdim=False):
+        dims = None if dim is None else tuple(np.atleast_1d(dim).tolist())
+        return R.Max.apply(self, dim=dims, keepdim=keepdim, largest=False)
+
+    def argmax(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._make(self.data.argmax().astype(np.int64), False, None)
+        d = _dim(dim, self.ndim, 'argmax')
+        return Tensor._make(self.data.argmax(axis=d, keepdims=keepdim).astype(np.int64), False, None)
+
+    def argmin(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._make(self.data.argmin().astype(np.int64), False, None)
+        d = _dim(dim, self.ndim, 'argmin')
+        return Tensor._make(self.data.argmin(axis=d, keepdims=keepdim).astype(np.int64), False, None)
+
+    def logsumexp(self, dim, keepdim=False):
+        return R.LogSumExp.apply(self._floating('logsumexp'), dim=dim, keepdim=keepdim)
+
+    def softmax(self, dim):
+        return R.Softmax.apply(self._floating('softmax'), dim=_dim(dim, self.ndim, 'softmax'))
+
+    def log_softmax(self, dim):
+        return R.LogSoftmax.apply(self._floating('log_softmax'),
+                                  dim=_dim(dim, self.ndim, 'log_softmax'))
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        if p == 2 or p == 'fro':
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if p == float('inf'):
+            return self.abs().amax(dim, keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def _sum_to(self, shape):
+        """Sum a broadcast gradient back to ``shape`` (used by backward of binary ops)."""
+        shape = tuple(shape)
+        return self if self.shape == shape else R.SumTo.apply(self, shape=shape)
+
+    # ------------------------------------------------------------ shape ops
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        if shape == self.shape:
+            return self
+        try:
+            return M.Reshape.apply(self, shape=shape)
+        except ValueError:
+            raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of shape "
+                               f"{tuple(self.shape)} ({self.numel()} elements)") from None
+
+    def view(self, *shape):
+        if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list)):
+            return self.to(shape[0])      # view(dtype) is not supported beyond a cast
+        return self.reshape(*shape)
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self.ndim == 0:
+            return self.reshape(1)
+        s, e = _dim(start_dim, self.ndim, 'flatten'), _dim(end_dim, self.ndim, 'flatten')
+        if s > e:
+            raise RuntimeError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
+        shape = self.shape[:s] + (int(np.prod(self.shape[s:e + 1])),) + self.shape[e + 1:]
+        return self.reshape(shape)
+
+    def unflatten(self, dim, sizes):
+        d = _dim(dim, self.ndim, 'unflatten')
+        sizes = list(sizes)
+        if -1 in sizes:
+            known = int(np.prod([s for s in sizes if s != -1]))
+            sizes[sizes.index(-1)] = self.shape[d] // max(known, 1)
+        if int(np.prod(sizes)) != self.shape[d]:
+            raise RuntimeError(f"unflatten: sizes {tuple(sizes)} don't multiply up to the size of "
+                               f"dim {dim} ({self.shape[d]}) of input shape {tuple(self.shape)}")
+        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1:])
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return self.reshape(tuple(s for s in self.shape if s != 1))
+        dims = {_dim(d, self.ndim, 'squeeze') for d in ((dim,) if isinstance(dim, int)
+                                                        else dim)}
+        return self.reshape(tuple(s for i, s in enumerate(self.shape) if not (i in dims and s == 1)))
+
+    def unsqueeze(self, dim):
+        d = _dim(dim, self.ndim + 1, 'unsqueeze')
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def permute(self, *dims):
+        dims = tuple(_dim(d, self.ndim, 'permute') for d in _shape_arg(dims))
+        if sorted(dims) != list(range(self.ndim)):
+            raise RuntimeError(f"permute: dims {dims} are not a permutation of the "
+                               f"{self.ndim} dims of input shape {tuple(self.shape)}")
+        return M.Permute.apply(self, dims=dims)
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.ndim))
+        a, b = _dim(dim0, self.ndim, 'transpose'), _dim(dim1, self.ndim, 'transpose')
+        dims[a], dims[b] = dims[b], dims[a]
+        return M.Permute.apply(self, dims=tuple(dims))
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t: expects a tensor with <= 2 dimensions, got shape {tuple(self.shape)}")
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    @property
+    def T(self):
+        return self if self.ndim < 2 else self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *shape):
+        shape = _shape_arg(shape)
+        lead = len(shape) - self.ndim
+        if lead < 0:
+            raise RuntimeError(f"expand: the target shape {shape} has fewer dimensions than the "
+                               f"input shape {tuple(self.shape)}")
+        full = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+        if full == self.shape:
+            return self
+        for i, s in enumerate(self.shape):
+            if s != 1 and s != full[lead + i]:
+                raise RuntimeError(f"expand: the expanded size {full[lead + i]} must match the "
+                                   f"existing size {s} at non-singleton dimension {lead + i}; "
+                                   f"target {shape}, input shape {tuple(self.shape)}")
+        return M.Expand.apply(self, shape=full)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def broadcast_to(self, shape):
+        return self.expand(shape)
+
+    def repeat(self, *sizes):
+        """Tile the tensor ``sizes`` times along each dim (numpy's ``tile``)."""
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError(f"repeat: number of repeat dims {len(sizes)} can not be smaller than "
+                               f"the number of dims {self.ndim} of input shape {tuple(self.shape)}")
+        x = self.reshape((1,) * (len(sizes) - self.ndim) + self.shape)
+        # insert a new axis before each dim, expand it to the repeat count, merge
+        inter = [d for s in x.shape for d in (1, s)]
+        target = [d for r, s in zip(sizes, x.shape) for d in (r, s)]
+        return x.reshape(inter).expand(target).reshape([r * s for r, s in zip(sizes, x.shape)])
+
+    def flip(self, dims):
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        return M.Flip.apply(self, dims=tuple(_dim(d, self.ndim, 'flip') for d in dims))
+
+    def split(self, split_size_or_sections, dim=0):
+        return split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return chunk(self, chunks, dim)
+
+    def narrow(self, dim, start, length):
+        d = _dim(dim, self.ndim, 'narrow')
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def unbind(self, dim=0):
+        d = _dim(dim, self.ndim, 'unbind')
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+
+    def matmul(self, other):
+        """Matrix product with PyTorch's rules for 1-d operands and batch broadcasting."""
+        other = self._other(other)
+        if self.ndim == 0 or other.ndim == 0:
+            raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                               f"{tuple(self.shape)} and {tuple(other.shape)}")
+        x = self.unsqueeze(0) if self.ndim == 1 else self
+        y = other.unsqueeze(-1) if other.ndim == 1 else other
+        if x.shape[-1] != y.shape[-2]:
+            raise RuntimeError(f"matmul: shapes {tuple(self.shape)} and {tuple(other.shape)} cannot "
+                               f"be multiplied ({x.shape[-1]} != {y.shape[-2]})")
+        try:
+            out = M.Matmul.apply(x, y)
+        except ValueError:
+            raise RuntimeError(f"matmul: batch dimensions of {tuple(self.shape)} and "
+                               f"{tuple(other.shape)} cannot be broadcast together") from None
+        if self.ndim == 1:
+            out = out.squeeze(-2)
+        if other.ndim == 1:
+            out = out.squeeze(-1)
+        return out
+
+    def mm(self, other):
+        return self.matmul(other)
+
+    def bmm(self, other):
+        return self.matmul(other)
+
+    def dot(self, other):
+        return (self * other).sum()
+
+    # ------------------------------------------------------------ indexing
+    def _index(self, index):
+        """Normalise an index: Tensors/lists become arrays on the tensor's device."""
+        if not isinstance(index, tuple):
+            index = (index,)
+        xp = get_array_module(self.data)
+        out = []
+        for i in index:
+            if isinstance(i, Tensor):
+                i = i.data
+            elif isinstance(i, list):
+                i = np.asarray(i)
+            if hasattr(i, 'dtype') and hasattr(i, 'shape') and not isinstance(i, np.generic):
+                if i.dtype.kind not in 'biu':
+                    raise IndexError(f"index: tensors used as indices must be long, int or bool, "
+                                     f"got dtype {i.dtype}")
+                i = xp.asarray(i)
+            elif isinstance(i, np.generic):
+                i = i.item()
+            out.append(i)
+        return tuple(out)
+
+    def __getitem__(self, index):
+        index = self._index(index)
+        try:
+            return M.GetItem.apply(self, index=index)
+        except IndexError as e:
+            raise IndexError(f"index: {e} (tensor shape {tuple(self.shape)})") from None
+
+    def __setitem__(self, index, value):
+        """In-place assignment; allowed on tensors outside the graph (as data edits)."""
+        self._check_inplace('__setitem__')
+        value = value.data if isinstance(value, Tensor) else value
+        if not self.data.flags.writeable:
+            self.data = self.data.copy()
+        self.data[self._index(index)] = value
+
+    def gather(self, dim, index):
+        """out[i][j] = self[i][index[i][j]] along ``dim`` (PyTorch's gather)."""
+        d = _dim(dim, self.ndim, 'gather')
+        idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+        xp = get_array_module(self.data)
+        grids = list(xp.indices(idx.shape, sparse=True))
+        grids[d] = idx
+        return self[tuple(grids)]
+
+    def index_select(self, dim, index):
+        d = _dim(dim, self.ndim, 'index_select')
+        return self[(slice(None),) * d + (index,)]
+
+    # ------------------------------------------------------------ printing
+    def __repr__(self):
+        body = np.array2string(self.numpy(), separator=', ', prefix='tensor(', precision=4)
+        extras = []
+        if self.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.dtype}")
+        if self.device != 'cpu':
+            extras.append(f"device='{self.device}'")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return 'tensor(' + body + ''.join(', ' + e for e in extras) + ')'
+
+
+def _to_like(values, like):
+    """Host array ``values`` in the dtype and on the device of array ``like``."""
+    return to_device(np.asarray(values, dtype=like.dtype), device_of(like))
+
+
+class _ToDevice(autograd.Function):
+    def forward(self, x, *, device):
+        self.in_device = device_of(x)
+        return to_device(x, device)
+
+    def backward(self, grad):
+        return grad.to(self.in_device)
+
+
+class _Contiguous(autograd.Function):
+    def forward(self, x):
+        return get_array_module(x).ascontiguousarray(x)
+
+    def backward(self, grad):
+        return grad
+
+
+# ---------------------------------------------------------------- factories
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """Make a Tensor from data (copies it), like ``torch.tensor``."""
+    if isinstance(data, Tensor):
+        data = data.data.copy()
+    elif isinstance(data, np.ndarray):
+        data = data.copy()
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+
+
+def from_numpy(array):
+    """A Tensor sharing memory with the numpy array (dtype kept)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
+    return Tensor._make(array, False, None)
+
+
+def as_tensor(data, dtype=None, device=None):
+    return data.to(dtype=dtype, device=device) if isinstance(data, Tensor) else \
+        Tensor(data, dtype=dtype, device=device)
+
+
+def _factory(make, shape, dtype, device, requires_grad):
+    dtype = np.dtype(_default_dtype if dtype is None else dtype)
+    t = Tensor._make(to_device(make(_shape_arg(shape), dtype), normalize_device(device)), False, None)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def zeros(*shape, dtype=None, device=None, requires_grad=False):
+    return _factory(np.zeros, shape, dtype, device, requires_grad)
+
+
+def ones(*shape, dtype=None, device=None, requires_grad=False):
+    return _factory(np.ones, shape, dtype, device, requires_grad)
+
+
+def empty(*shape, dtype=None, device=None, requires_grad=False):
+    return _factory(np.zeros, shape, dtype, device, requires_grad)   # zeroed: no garbage
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = np.bool_ if isinstance(fill_value, bool) else (
+            np.int64 if isinstance(fill_value, int) else None)
+    return _factory(lambda s, d: np.full(s, fill_value, d), (size,), dtype, device, requires_grad)
+
+
+def rand(*shape, dtype=None, device=None, requires_grad=False):
+    return _factory(lambda s, d: get_rng().random(s).astype(d), shape, dtype, device, requires_grad)
+
+
+def randn(*shape, dtype=None, device=None, requires_grad=False):
+    return _factory(lambda s, d: get_rng().standard_normal(s).astype(d), shape, dtype, device,
+                    requires_grad)
+
+
+def randint(low, high=None, size=None, dtype=None, device=None):
+    if high is None:
+        low, high = 0, low
+    if size is None:
+        raise TypeError("randint: missing required argument 'size'")
+    return _factory(lambda s, d: get_rng().integers(low, high, s).astype(d), (tuple(size),),
+                    np.int64 if dtype is None else dtype, device, False)
+
+
+def randperm(n, dtype=None, device=None):
+    return Tensor(get_rng().permutation(n).astype(np.int64 if dtype is None else dtype),
+                  device=device)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    values = np.arange(start, end, step)
+    if dtype is None:
+        dtype = np.int64 if values.dtype.kind in 'iu' else _default_dtype
+    t = Tensor(values.astype(dtype), device=device)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    t = Tensor(np.linspace(start, end, steps).astype(_default_dtype if dtype is None else dtype),
+               device=device)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _factory(lambda s, d: np.eye(n, m, dtype=d), (), dtype, device, requires_grad)
+
+
+def _like(make):
+    def like(input, dtype=None, device=None, requires_grad=False):
+        return make(*input.shape, dtype=input.dtype if dtype is None else dtype,
+                    device=input.device if device is None else device, requires_grad=requires_grad)
+    like.__name__ = make.__name__ + '_like'
+    like.__doc__ = f"``{make.__name__}`` with the shape, dtype and device of ``input``."
+    return like
+
+
+zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
+rand_like, randn_like = _like(rand), _like(randn)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    return full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype,
+                device=input.device if device is None else device, requires_grad=requires_grad)
+
+
+# ---------------------------------------------------------------- functions on several tensors
+def cat(tensors, dim=0):
+    """Concatenate along an existing dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty list of Tensors")
+    ref = tensors[0]
+    d = _dim(dim, ref.ndim, 'cat')
+    for t in tensors[1:]:
+        if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape))
+                                     if i != d):
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}; got "
+                               f"shapes {[tuple(x.shape) for x in tensors]}")
+    if any(t.dtype != ref.dtype for t in tensors):
+        dtype = np.result_type(*[t.dtype for t in tensors])
+        tensors = [t.to(dtype) for t in tensors]
+    return M.Cat.apply(*tensors, dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty list of Tensors")
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) > 1:
+        raise RuntimeError(f"stack: expects each tensor to be equal size, got shapes "
+                           f"{[tuple(t.shape) for t in tensors]}")
+    d = _dim(dim, tensors[0].ndim + 1, 'stack')
+    return cat([t.unsqueeze(d) for t in tensors], d)
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Split into chunks of a given size (the last may be smaller) or of given sizes."""
+    d = _dim(dim, tensor.ndim, 'split')
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise ValueError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split: split_sizes {sizes} must sum to the size {n} of dim {dim} "
+                               f"of input shape {tuple(tensor.shape)}")
+    out, start = [], 0
+    for s in sizes:
+        out.append(tensor.narrow(d, start, s))
+        start += s
+    return tuple(out)
+
+
+def chunk(tensor, chunks, dim=0):
+    n = tensor.shape[_dim(dim, tensor.ndim, 'chunk')]
+    return split(tensor, max(1, math.ceil(n / chunks)), dim)
+
+
+def where(condition, input=None, other=None):
+    """Elements of ``input`` where ``condition`` holds, else of ``other``."""
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    if input is None and other is None:
+        return tuple(Tensor._make(i.astype(np.int64), False, None) for i in cond.nonzero())
+    x = input if isinstance(input, Tensor) else None
+    y = other if isinstance(other, Tensor) else None
+    ref = x if x is not None else y
+    if ref is None:
+        ref = Tensor(get_array_module(cond).asarray(input))
+    x = ref._other(input)
+    y = ref._other(other)
+    if x.dtype != y.dtype:
+        dtype = np.result_type(x.dtype, y.dtype)
+        x, y = x.to(dtype), y.to(dtype)
+    return E.Where.apply(x, y, condition=cond)
+
+
+def maximum(input, other):
+    return input.maximum(other)
+
+
+def minimum(input, other):
+    return input.minimum(other)
+
+
+def clamp(input, min=None, max=None):
+    return input.clamp(min, max)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def manual_seed(seed):
+    """Seed the global random number generator (weights, dropout, shuffling)."""
+    from . import random as _random
+    _random.manual_seed(seed)
