@@ -12,15 +12,22 @@ The graph only points backwards (output -> node -> inputs), so it contains no
 reference cycles: dropping the last output frees it at once.
 """
 import contextlib
-import functools
 import threading
 
-_state = threading.local()
+from .backend import get_array_module
+
+
+class _GradState(threading.local):
+    enabled = True          # per thread, as in PyTorch
+
+
+_state = _GradState()
+Tensor = None               # set by tensor.py (which imports this module first)
 
 
 def is_grad_enabled():
     """True unless inside ``no_grad()`` / ``set_grad_enabled(False)``."""
-    return getattr(_state, 'enabled', True)
+    return _state.enabled
 
 
 class set_grad_enabled(contextlib.ContextDecorator):
@@ -93,15 +100,18 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **options):
-        from .tensor import Tensor
         node = cls.__new__(cls)
         out = node.forward(*[None if t is None else t.data for t in inputs], **options)
-        if _state.__dict__.get('enabled', True) and any(
-                t is not None and t.requires_grad for t in inputs):
+        if _state.enabled:
+            for t in inputs:
+                if t is not None and t.requires_grad:
+                    break
+            else:                              # no input needs a gradient: record nothing
+                return Tensor._make(out, False, None)
             node.needs_input_grad = tuple(t is not None and t.requires_grad for t in inputs)
             # an edge per input: the node that made it, the leaf itself, or None
             node.parents = tuple(None if t is None or not t.requires_grad
-                                 else (t.grad_fn if t.grad_fn is not None else t) for t in inputs)
+                                 else (t.grad_fn or t) for t in inputs)
             node._inputs = inputs
             node._output = out
             node._hooks = None
@@ -128,10 +138,9 @@ class Function:
         Keeping the output Tensor itself on the node would make a reference
         cycle (output -> node -> output); the array plus the node rebuild it.
         """
-        from .tensor import Tensor
         if self._released:
             raise RuntimeError(_FREED)
-        if is_grad_enabled():
+        if _state.enabled:
             return Tensor._make(self._output, True, self)
         return Tensor._make(self._output, False, None)
 
@@ -189,7 +198,6 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None
     With ``inputs=None`` gradients accumulate into the leaves' ``.grad``;
     otherwise they are returned for ``inputs`` and ``.grad`` is untouched.
     """
-    from .tensor import Tensor
     # gradient arriving at each node's output, or at each leaf
     grads = {}
     roots = []
@@ -272,7 +280,6 @@ def _add_grad(grads, target, g):
 
 
 def _check_grad_outputs(op, outputs, grad_outputs):
-    from .tensor import Tensor, ones_like
     result = []
     for out, g in zip(outputs, grad_outputs):
         if not out.requires_grad:
@@ -282,7 +289,7 @@ def _check_grad_outputs(op, outputs, grad_outputs):
             if out.numel() != 1:
                 raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs, "
                                    f"but the output has shape {tuple(out.shape)}; pass gradient=...")
-            g = ones_like(out)
+            g = Tensor._make(get_array_module(out.data).ones_like(out.data), False, None)
         else:
             g = g if isinstance(g, Tensor) else Tensor(g, dtype=out.dtype)
             if tuple(g.shape) != tuple(out.shape):
@@ -294,7 +301,6 @@ def _check_grad_outputs(op, outputs, grad_outputs):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Accumulate into ``.grad`` the gradients of ``tensors`` w.r.t. the graph leaves."""
-    from .tensor import Tensor
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
@@ -310,7 +316,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     With ``create_graph=True`` the returned gradients are part of a graph and
     can be differentiated again (higher-order derivatives).
     """
-    from .tensor import Tensor
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):

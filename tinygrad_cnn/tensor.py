@@ -303,11 +303,12 @@ class Tensor:
     def _other(self, other):
         """``other`` as a Tensor that mixes with self the way PyTorch promotes types."""
         if isinstance(other, Tensor):
-            if other.dtype != self.dtype and (other.dtype.kind == 'f') != (self.dtype.kind == 'f'):
-                return other.to(self.dtype) if self.dtype.kind == 'f' else other
+            a, b = self.data.dtype, other.data.dtype
+            if a != b and (a.kind == 'f') != (b.kind == 'f'):
+                return other.to(a) if a.kind == 'f' else other
             return other
         if isinstance(other, (bool, int, float)):
-            dtype = self.dtype
+            dtype = self.data.dtype
             if isinstance(other, float) and dtype.kind != 'f':
                 dtype = _default_dtype
             elif isinstance(other, int) and dtype.kind == 'b' and not isinstance(
@@ -319,10 +320,10 @@ class Tensor:
 
     def _binary(self, op, other, reverse=False):
         other = self._other(other)
-        if other.dtype != self.dtype and other.dtype.kind == 'f' and self.dtype.kind != 'f':
+        a = self
+        if other.data.dtype != self.data.dtype and self.data.dtype.kind != 'f' and \
+                other.data.dtype.kind == 'f':
             a = self.to(other.dtype)
-        else:
-            a = self
         x, y = (other, a) if reverse else (a, other)
         try:
             return op.apply(x, y)
@@ -915,7 +916,7 @@ class Tensor:
         self.data[self._index(index)] = value
 
     def gather(self, dim, index):
-        """out[i][j] = self[i][index[i][j]] along ``dim`` (PyTorch's gather)."""
+        """``out[i][j] = self[i][index[i][j]]`` for ``dim=1`` (PyTorch's gather)."""
         d = _dim(dim, self.ndim, 'gather')
         idx = index.data if isinstance(index, Tensor) else np.asarray(index)
         xp = get_array_module(self.data)
@@ -940,6 +941,9 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return 'tensor(' + body + ''.join(', ' + e for e in extras) + ')'
+
+
+autograd.Tensor = Tensor      # Function.apply wraps its results with Tensor._make
 
 
 def _to_like(values, like):

@@ -1,0 +1,144 @@
+"""Datasets: anything with ``__getitem__`` and ``__len__`` (``torch.utils.data``).
+
+A dataset maps an index to one sample, usually a tuple ``(input, target)``.
+Besides PyTorch's protocol, a dataset may define ``get_batch(indices)``, which
+returns the already collated batch (what ``default_collate([ds[i] for i in
+indices])`` gives) with one fancy index per array instead of a Python loop
+over samples. :class:`~tinygrad_cnn.data.DataLoader` uses it when it collates
+with the default ``collate_fn``; it is what makes in-memory datasets fast.
+"""
+import bisect
+import math
+import warnings
+
+import numpy as np
+
+from tinygrad_cnn.random import get_rng
+from tinygrad_cnn.tensor import Tensor
+from .collate import default_collate
+
+
+def as_generator(generator, op):
+    """A numpy Generator from ``generator``: None (the global one, which ``tg.manual_seed`` reseeds),
+    an int seed, or a Generator."""
+    if generator is None:
+        return get_rng()
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
+        if generator < 0:
+            raise ValueError(f"{op}: an int generator is a seed and must be non-negative, got {generator}")
+        return np.random.default_rng(int(generator))
+    raise TypeError(f"{op}: generator must be None, an int seed or a numpy.random.Generator, "
+                    f"got {type(generator).__name__}")
+
+
+class Dataset:
+    """Base class of map-style datasets: subclasses define ``__getitem__(index)`` and ``__len__()``."""
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class TensorDataset(Dataset):
+    """Samples are the ``index``-th rows of each tensor: ``ds[i] == (t0[i], t1[i], ...)``.
+
+    Args:
+        *tensors: Tensors or numpy arrays with the same first dimension N.
+    """
+
+    def __init__(self, *tensors):
+        sizes = [t.shape[0] for t in tensors]
+        if len(set(sizes)) > 1:
+            raise RuntimeError("TensorDataset: all tensors must have the same size in dimension 0, "
+                               f"got shapes {[tuple(t.shape) for t in tensors]}")
+        self.tensors = tensors
+
+    def __getitem__(self, index):
+        return tuple(t[index] for t in self.tensors)
+
+    def __len__(self):
+        return self.tensors[0].shape[0] if self.tensors else 0
+
+    def get_batch(self, indices):
+        """``[Tensor(t[indices]) for t in tensors]``: one gather per tensor (the DataLoader fast path)."""
+        return [Tensor(t.data[indices] if isinstance(t, Tensor) else t[indices]) for t in self.tensors]
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at positions ``indices`` (a sequence of ints), in that order."""
+
+    def __init__(self, dataset, indices):
+        self.dataset = dataset
+        self.indices = np.asarray(indices, dtype=np.int64)
+
+    def __getitem__(self, index):
+        return self.dataset[int(self.indices[index])]
+
+    def __len__(self):
+        return len(self.indices)
+
+    def get_batch(self, indices):
+        """The collated batch of samples ``indices``: one gather when the wrapped dataset has ``get_batch``."""
+        inner = self.indices[indices]
+        if hasattr(self.dataset, 'get_batch'):
+            return self.dataset.get_batch(inner)
+        return default_collate([self.dataset[int(i)] for i in inner])
+
+
+class ConcatDataset(Dataset):
+    """The samples of several datasets one after another."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("ConcatDataset: absolute value of index should not exceed dataset length")
+            index += len(self)
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        start = self.cumulative_sizes[which - 1] if which > 0 else 0
+        return self.datasets[which][index - start]
+
+
+def random_split(dataset, lengths, generator=None):
+    """Split ``dataset`` into non-overlapping random :class:`Subset` s of the given lengths.
+
+    Args:
+        dataset: the dataset to split.
+        lengths: sizes that sum to ``len(dataset)``, or fractions that sum to 1
+            (each gets ``floor(n * frac)`` samples; the remainder is dealt out one
+            by one from the first split on, as in PyTorch).
+        generator: None (the global generator), an int seed or a numpy Generator.
+
+    Returns:
+        A list of Subsets, one per length.
+    """
+    rng = as_generator(generator, "random_split")
+    n = len(dataset)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        for i, frac in enumerate(lengths):
+            if not 0 <= frac <= 1:
+                raise ValueError(f"random_split: fraction at index {i} is not between 0 and 1, got {frac}")
+        lengths = [int(math.floor(n * frac)) for frac in lengths]
+        for i in range(n - sum(lengths)):
+            lengths[i % len(lengths)] += 1
+        for i, length in enumerate(lengths):
+            if length == 0:
+                warnings.warn(f"random_split: length of split at index {i} is 0; this split will be empty")
+    if sum(lengths) != n:
+        raise ValueError(f"random_split: sum of input lengths {list(lengths)} = {sum(lengths)} "
+                         f"does not equal the length of the input dataset ({n})")
+    order = rng.permutation(n)
+    ends = np.cumsum(lengths)
+    return [Subset(dataset, order[end - length:end]) for end, length in zip(ends, lengths)]
