@@ -38,10 +38,18 @@ class set_grad_enabled(contextlib.ContextDecorator):
     """
 
     def __init__(self, mode):
-        self.prev = is_grad_enabled()
-        _state.enabled = bool(mode)
+        self.prev, self.mode = is_grad_enabled(), bool(mode)
+        _state.enabled = self.mode
+
+    def __call__(self, func):
+        _state.enabled = self.prev      # as a decorator: change nothing until the function runs
+        return super().__call__(func)
+
+    def _recreate_cm(self):             # each call of a decorated function gets a fresh context
+        return type(self)(self.mode)
 
     def __enter__(self):
+        _state.enabled = self.mode
         return self
 
     def __exit__(self, *exc):
@@ -56,10 +64,16 @@ class _GradMode(contextlib.ContextDecorator):
 
     def __new__(cls, func=None):
         self = super().__new__(cls)
-        return self(func) if callable(func) else self
+        if callable(func):              # bare ``@no_grad``: __init__ is skipped, so run it here
+            self.__init__()
+            return self(func)
+        return self
 
     def __init__(self, func=None):
         self.prev = []
+
+    def _recreate_cm(self):             # a fresh context per call: threads don't share self.prev
+        return type(self)()
 
     def __enter__(self):
         self.prev.append(is_grad_enabled())
@@ -159,10 +173,24 @@ class Function:
         """Call ``hook(grad)`` with the gradient of this node's output; it may return a replacement."""
         if self._hooks is None:
             self._hooks = []
-        self._hooks.append(hook)
+        # retain_grad's hook runs last, so .grad shows the gradient after all hooks (PyTorch)
+        retains = bool(self._hooks) and getattr(self._hooks[-1], 'retains_grad', False)
+        self._hooks.insert(len(self._hooks) - retains, hook)
+        return RemovableHandle(self._hooks, hook)
 
     def __repr__(self):
         return f"<{self.name()}>"
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self):
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
 
 
 def _topological_order(roots):
@@ -213,7 +241,9 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None
     if inputs is not None:                 # the nodes/leaves whose gradient the caller wants
         wanted = {id(t.grad_fn if t.grad_fn is not None else t) for t in inputs}
     captured = {}
-    stored = set()                         # arrays already stored in some .grad (avoid aliasing)
+    # memory a .grad already holds, or the caller's gradient arrays: a leaf's .grad must not share
+    # it (views included), or an in-place update of one .grad would change another tensor
+    stored = {id(_owner(g.data)) for g in grad_outputs}
     with set_grad_enabled(create_graph):
         for node in order:
             g = grads.pop(id(node), None)
@@ -251,9 +281,9 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None
                     captured[key] = g
                 continue
             if not create_graph:
-                if id(g.data) in stored:
+                if id(_owner(g.data)) in stored:
                     g = Tensor._make(g.data.copy(), False, None)
-                stored.add(id(g.data))
+                stored.add(id(_owner(g.data)))
                 g = g if g.grad_fn is None else g.detach()
             leaf.grad = g if leaf.grad is None else leaf.grad + g
     if inputs is None:
@@ -268,6 +298,11 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None
                 "Set allow_unused=True if this is the desired behavior.")
         result.append(g)
     return tuple(result)
+
+
+def _owner(array):
+    """The array that owns ``array``'s memory (itself, or the base of a view)."""
+    return array if array.base is None else array.base
 
 
 def _add_grad(grads, target, g):
@@ -292,6 +327,7 @@ def _check_grad_outputs(op, outputs, grad_outputs):
             g = Tensor._make(get_array_module(out.data).ones_like(out.data), False, None)
         else:
             g = g if isinstance(g, Tensor) else Tensor(g, dtype=out.dtype)
+            g = g if g.dtype == out.dtype else g.to(out.dtype)   # float32 graphs stay float32
             if tuple(g.shape) != tuple(out.shape):
                 raise RuntimeError(f"{op}: gradient has shape {tuple(g.shape)} but the output "
                                    f"has shape {tuple(out.shape)}")

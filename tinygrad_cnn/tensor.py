@@ -43,7 +43,7 @@ def _as_array(data, dtype=None, device=None):
     xp = get_array_module(data)
     if xp is np and not isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
-        if arr.dtype == np.float64:
+        if arr.dtype == np.float64 and dtype is None:    # else cast once, from full precision
             arr = arr.astype(_default_dtype)
         elif arr.dtype.kind in 'iu':
             arr = arr.astype(np.int64)
@@ -70,6 +70,17 @@ def _dim(dim, ndim, op):
     if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(f"{op}: dim {dim} is out of range for a tensor with {ndim} dimensions")
     return dim % max(ndim, 1)
+
+
+_CATEGORY = {'b': 0, 'u': 1, 'i': 1, 'f': 2, 'c': 3}
+
+
+def _result_type(*tensors):
+    """PyTorch's type promotion: the highest category (bool < integer < floating) wins, and
+    within it tensors with dimensions decide over 0-d ones (float32 * 0-d float64 is float32)."""
+    top = max(_CATEGORY[t.dtype.kind] for t in tensors)
+    candidates = [t for t in tensors if _CATEGORY[t.dtype.kind] == top]
+    return np.result_type(*[t.dtype for t in ([t for t in candidates if t.ndim] or candidates)])
 
 
 _max_result = collections.namedtuple('max', ['values', 'indices'])
@@ -279,17 +290,17 @@ class Tensor:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't "
                                "require gradient")
         if self.grad_fn is not None:
-            self.grad_fn.register_hook(hook)
-        else:
-            if self._hooks is None:
-                self._hooks = []
-            self._hooks.append(hook)
-        return hook
+            return self.grad_fn.register_hook(hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return autograd.RemovableHandle(self._hooks, hook)
 
     def retain_grad(self):
         """Keep ``.grad`` for a non-leaf tensor too."""
-        if self.grad_fn is None:
-            return
+        if self.grad_fn is None or any(getattr(h, 'retains_grad', False)
+                                       for h in self.grad_fn._hooks or ()):
+            return                      # a leaf, or already retained: calling twice is a no-op
         import weakref
         ref = weakref.ref(self)         # a strong ref would make a cycle tensor -> node -> hook
 
@@ -297,16 +308,17 @@ class Tensor:
             t = ref()
             if t is not None:
                 t.grad = grad.detach() if t.grad is None else t.grad + grad.detach()
+        store.retains_grad = True       # the node keeps it after the other hooks
         self.grad_fn.register_hook(store)
 
     # ------------------------------------------------------------ arithmetic
     def _other(self, other):
-        """``other`` as a Tensor that mixes with self the way PyTorch promotes types."""
+        """``other`` as a Tensor; a Python or numpy scalar gets the dtype PyTorch would mix
+        it in with (self's, unless it is a float and self is not)."""
         if isinstance(other, Tensor):
-            a, b = self.data.dtype, other.data.dtype
-            if a != b and (a.kind == 'f') != (b.kind == 'f'):
-                return other.to(a) if a.kind == 'f' else other
             return other
+        if isinstance(other, np.generic):
+            other = other.item()       # numpy scalars mix like Python numbers, as in PyTorch
         if isinstance(other, (bool, int, float)):
             dtype = self.data.dtype
             if isinstance(other, float) and dtype.kind != 'f':
@@ -321,9 +333,10 @@ class Tensor:
     def _binary(self, op, other, reverse=False):
         other = self._other(other)
         a = self
-        if other.data.dtype != self.data.dtype and self.data.dtype.kind != 'f' and \
-                other.data.dtype.kind == 'f':
-            a = self.to(other.dtype)
+        if other.data.dtype != self.data.dtype:
+            dtype = _result_type(self, other)
+            a = self if self.data.dtype == dtype else self.to(dtype)
+            other = other if other.data.dtype == dtype else other.to(dtype)
         x, y = (other, a) if reverse else (a, other)
         try:
             return op.apply(x, y)
@@ -379,6 +392,8 @@ class Tensor:
         return self
 
     def __pow__(self, exponent):
+        if isinstance(exponent, np.generic):
+            exponent = exponent.item()     # np.float64 would make float32 math float64 (NEP 50)
         if isinstance(exponent, (int, float)) and not isinstance(
                 exponent, bool):
             if self.dtype.kind != 'f' and isinstance(exponent, float):
@@ -387,8 +402,11 @@ class Tensor:
         return self._binary(E.Pow, exponent)
 
     def __rpow__(self, base):
+        if isinstance(base, np.generic):
+            base = base.item()
         if isinstance(base, (int, float)):
-            x = self if self.dtype.kind == 'f' else self.to(_default_dtype)
+            # int ** int tensor stays integer (PyTorch); a float base makes it floating
+            x = self if self.dtype.kind == 'f' or type(base) is int else self.to(_default_dtype)
             return E.RPowScalar.apply(x, base=base)
         return self._binary(E.Pow, base, reverse=True)
 
@@ -413,12 +431,14 @@ class Tensor:
     def _inplace(self, op, value):
         self._check_inplace(op)
         value = value.data if isinstance(value, Tensor) else value
-        try:
-            np.broadcast_shapes(get_array_module(value).shape(value), self.shape)
+        try:     # the result must keep self's shape: (3,) += (2, 3) broadcasts, but not in place
+            shape = np.broadcast_shapes(get_array_module(value).shape(value), self.shape)
         except ValueError:
+            shape = None
+        if shape != self.shape:
             raise RuntimeError(f"{op}: the value of shape {tuple(np.shape(value))} cannot be "
-                               f"broadcast to the tensor's shape {tuple(self.shape)}") from None
-        if not self.data.flags.writeable:
+                               f"broadcast to the tensor's shape {tuple(self.shape)}")
+        if not getattr(self.data.flags, 'writeable', True):   # read-only numpy view; CuPy has none
             self.data = self.data.copy()
         return value
 
@@ -441,6 +461,19 @@ class Tensor:
         v = self._inplace('div_', other)
         self.data /= v
         return self
+
+    # out-of-place method forms, as in PyTorch (x.add(y, alpha=2) is x + 2 * y)
+    def add(self, other, alpha=1):
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1):
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
 
     def add_(self, other, alpha=1):
         return self.__iadd__(other * alpha if alpha != 1 else other)
@@ -607,7 +640,10 @@ class Tensor:
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             out = self if min is None else maximum(self, min)
             return out if max is None else minimum(out, max)
-        return E.Clamp.apply(self, min=min, max=max)
+        # bounds mix like scalar operands: np.float64 keeps float32, a float bound makes ints float
+        min, max = (b.item() if isinstance(b, np.generic) else b for b in (min, max))
+        x = self._floating('clamp') if isinstance(min, float) or isinstance(max, float) else self
+        return E.Clamp.apply(x, min=min, max=max)
 
     clip = clamp
 
@@ -618,9 +654,7 @@ class Tensor:
         return self._binary(E.Minimum, other)
 
     def masked_fill(self, mask, value):
-        mask = mask.data if isinstance(mask, Tensor) else mask
-        return where(mask, value, self) if isinstance(value, Tensor) else \
-            E.Where.apply(self._other(value), self, condition=mask)
+        return where(mask, value if isinstance(value, Tensor) else self._other(value), self)
 
     def _floating(self, op):
         return self if self.dtype.kind == 'f' else self.to(_default_dtype)
@@ -682,14 +716,14 @@ class Tensor:
         return R.Max.apply(self, dim=dims, keepdim=keepdim, largest=False)
 
     def argmax(self, dim=None, keepdim=False):
-        if dim is None:
-            return Tensor._make(self.data.argmax().astype(np.int64), False, None)
+        if dim is None:      # the flat index; keepdim gives shape (1, ..., 1), as PyTorch
+            return Tensor._make(self.data.argmax(keepdims=keepdim).astype(np.int64), False, None)
         d = _dim(dim, self.ndim, 'argmax')
         return Tensor._make(self.data.argmax(axis=d, keepdims=keepdim).astype(np.int64), False, None)
 
     def argmin(self, dim=None, keepdim=False):
         if dim is None:
-            return Tensor._make(self.data.argmin().astype(np.int64), False, None)
+            return Tensor._make(self.data.argmin(keepdims=keepdim).astype(np.int64), False, None)
         d = _dim(dim, self.ndim, 'argmin')
         return Tensor._make(self.data.argmin(axis=d, keepdims=keepdim).astype(np.int64), False, None)
 
@@ -801,6 +835,9 @@ class Tensor:
         if lead < 0:
             raise RuntimeError(f"expand: the target shape {shape} has fewer dimensions than the "
                                f"input shape {tuple(self.shape)}")
+        if -1 in shape[:lead]:
+            raise RuntimeError(f"expand: the size -1 isn't allowed in a new leading dimension; "
+                               f"target {shape}, input shape {tuple(self.shape)}")
         full = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
         if full == self.shape:
             return self
@@ -841,6 +878,7 @@ class Tensor:
 
     def narrow(self, dim, start, length):
         d = _dim(dim, self.ndim, 'narrow')
+        start = start + self.shape[d] if start < 0 else start    # negative: from the end
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
     def unbind(self, dim=0):
@@ -850,6 +888,9 @@ class Tensor:
     def matmul(self, other):
         """Matrix product with PyTorch's rules for 1-d operands and batch broadcasting."""
         other = self._other(other)
+        if other.dtype != self.dtype:       # int @ float: promote as the arithmetic operators do
+            dtype = _result_type(self, other)
+            return self.to(dtype).matmul(other.to(dtype))
         if self.ndim == 0 or other.ndim == 0:
             raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                                f"{tuple(self.shape)} and {tuple(other.shape)}")
@@ -889,7 +930,7 @@ class Tensor:
             if isinstance(i, Tensor):
                 i = i.data
             elif isinstance(i, list):
-                i = np.asarray(i)
+                i = np.asarray(i) if i else np.zeros(0, np.int64)   # [] is an empty int index
             if hasattr(i, 'dtype') and hasattr(i, 'shape') and not isinstance(i, np.generic):
                 if i.dtype.kind not in 'biu':
                     raise IndexError(f"index: tensors used as indices must be long, int or bool, "
@@ -911,7 +952,7 @@ class Tensor:
         """In-place assignment; allowed on tensors outside the graph (as data edits)."""
         self._check_inplace('__setitem__')
         value = value.data if isinstance(value, Tensor) else value
-        if not self.data.flags.writeable:
+        if not getattr(self.data.flags, 'writeable', True):
             self.data = self.data.copy()
         self.data[self._index(index)] = value
 
@@ -930,7 +971,11 @@ class Tensor:
 
     # ------------------------------------------------------------ printing
     def __repr__(self):
-        body = np.array2string(self.numpy(), separator=', ', prefix='tensor(', precision=4)
+        a = self.numpy()
+        # as PyTorch: whole numbers print as "1.", anything else with 4 decimals ("0.5000")
+        whole = a.dtype.kind != 'f' or bool((a[np.isfinite(a)] % 1 == 0).all())
+        body = np.array2string(a, separator=', ', prefix='tensor(', precision=4,
+                               floatmode='maxprec' if whole else 'fixed')
         extras = []
         if self.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f"dtype={self.dtype}")
@@ -1083,6 +1128,8 @@ def cat(tensors, dim=0):
     if not tensors:
         raise RuntimeError("cat: expected a non-empty list of Tensors")
     ref = tensors[0]
+    if any(t.ndim == 0 for t in tensors):
+        raise RuntimeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
     d = _dim(dim, ref.ndim, 'cat')
     for t in tensors[1:]:
         if t.ndim != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(t.shape, ref.shape))
@@ -1090,7 +1137,7 @@ def cat(tensors, dim=0):
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {dim}; got "
                                f"shapes {[tuple(x.shape) for x in tensors]}")
     if any(t.dtype != ref.dtype for t in tensors):
-        dtype = np.result_type(*[t.dtype for t in tensors])
+        dtype = _result_type(*tensors)
         tensors = [t.to(dtype) for t in tensors]
     return M.Cat.apply(*tensors, dim=d)
 
@@ -1145,13 +1192,19 @@ def where(condition, input=None, other=None):
     x = input if isinstance(input, Tensor) else None
     y = other if isinstance(other, Tensor) else None
     ref = x if x is not None else y
-    if ref is None:
-        ref = Tensor(get_array_module(cond).asarray(input))
+    if ref is None:                    # two scalars: a Python float gives the default dtype
+        ref = Tensor(input, device=device_of(cond))
     x = ref._other(input)
     y = ref._other(other)
     if x.dtype != y.dtype:
-        dtype = np.result_type(x.dtype, y.dtype)
+        dtype = _result_type(x, y)
         x, y = x.to(dtype), y.to(dtype)
+    try:
+        np.broadcast_shapes(np.shape(cond), x.shape, y.shape)
+    except ValueError:
+        raise RuntimeError(f"where: condition of shape {tuple(np.shape(cond))}, input of shape "
+                           f"{tuple(x.shape)} and other of shape {tuple(y.shape)} cannot be "
+                           "broadcast together") from None
     return E.Where.apply(x, y, condition=cond)
 
 

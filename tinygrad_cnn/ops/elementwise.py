@@ -77,10 +77,11 @@ class Pow(Function):
         if self.needs_input_grad[0]:
             gx = (grad * y * x ** (y - 1))._sum_to(x.shape)
         if self.needs_input_grad[1]:
-            # x^y log x, taking 0 where x == 0 (PyTorch's convention)
+            # x^y log x, taking 0 where x == 0 (PyTorch's convention): log(where(x > 0, x, 1))
+            # keeps x in the graph, so the second derivative has its x^(y-1) term
             xp = get_array_module(x.data)
-            safe = _const(xp.where(x.data > 0, x.data, xp.ones_like(x.data)))
-            gy = (grad * self.saved_output() * safe.log() * _const(x.data > 0))._sum_to(y.shape)
+            log_x = Where.apply(x, _const(xp.ones_like(x.data)), condition=x.data > 0).log()
+            gy = (grad * self.saved_output() * log_x)._sum_to(y.shape)
         return gx, gy
 
 
@@ -106,7 +107,9 @@ class RPowScalar(Function):
 
     def backward(self, grad):
         import math
-        return grad * self.saved_output() * math.log(self.base)
+        if self.base == 0:      # 0**x is flat (0 for x > 0): PyTorch's gradient is 0, not 0 * -inf
+            return grad * 0
+        return grad * self.saved_output() * (math.log(self.base) if self.base > 0 else math.nan)
 
 
 class Exp(Function):

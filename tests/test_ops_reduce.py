@@ -1,0 +1,264 @@
+"""Reductions (sum/mean/var/std/prod/max/min/amax/amin/argmax/argmin/norm) and logsumexp,
+softmax, log_softmax: values against numpy for every kind of ``dim``, PyTorch's tie and
+correction semantics, gradcheck, gradgradcheck and hypothesis over shapes and dims."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import tinygrad_cnn as tg
+from tinygrad_cnn import Tensor
+from tinygrad_cnn.testing import strategies as tst
+
+
+def axis(dim):
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+def np_logsumexp(a, dim, keepdim=False):
+    m = a.max(axis=dim, keepdims=True)
+    out = np.log(np.exp(a - m).sum(axis=dim, keepdims=True)) + m
+    return out if keepdim else out.squeeze(axis=dim)
+
+
+def np_softmax(a, dim):
+    e = np.exp(a - a.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+# name: (tg call with dim/keepdim, numpy reference with axis/keepdims); dim may be None/int/tuple
+REDUCTIONS = {
+    'sum': (lambda x, d, k: x.sum(d, keepdim=k), lambda a, d, k: a.sum(axis=d, keepdims=k)),
+    'mean': (lambda x, d, k: x.mean(d, keepdim=k), lambda a, d, k: a.mean(axis=d, keepdims=k)),
+    'var': (lambda x, d, k: x.var(d, keepdim=k), lambda a, d, k: a.var(axis=d, keepdims=k, ddof=1)),
+    'var_c0': (lambda x, d, k: x.var(d, keepdim=k, correction=0),
+               lambda a, d, k: a.var(axis=d, keepdims=k)),
+    'std': (lambda x, d, k: x.std(d, keepdim=k), lambda a, d, k: a.std(axis=d, keepdims=k, ddof=1)),
+    'std_biased': (lambda x, d, k: x.std(d, unbiased=False, keepdim=k),
+                   lambda a, d, k: a.std(axis=d, keepdims=k)),
+    'amax': (lambda x, d, k: x.amax(d, keepdim=k), lambda a, d, k: a.max(axis=d, keepdims=k)),
+    'amin': (lambda x, d, k: x.amin(d, keepdim=k), lambda a, d, k: a.min(axis=d, keepdims=k)),
+    'logsumexp': (lambda x, d, k: x.logsumexp(d if d is not None else tuple(range(x.ndim)),
+                                              keepdim=k),
+                  lambda a, d, k: np_logsumexp(a, d, k)),
+    'norm': (lambda x, d, k: x.norm(dim=d, keepdim=k),
+             lambda a, d, k: np.sqrt((a * a).sum(axis=d, keepdims=k))),
+    'norm1': (lambda x, d, k: x.norm(p=1, dim=d, keepdim=k),
+              lambda a, d, k: np.abs(a).sum(axis=d, keepdims=k)),
+}
+# these take only None or a single int dim
+SINGLE_DIM = {
+    'prod': (lambda x, d, k: x.prod() if d is None else x.prod(d, keepdim=k),
+             lambda a, d, k: a.prod(axis=d, keepdims=k and d is not None)),
+    'max': (lambda x, d, k: x.max() if d is None else x.max(d, keepdim=k).values,
+            lambda a, d, k: a.max(axis=d, keepdims=k and d is not None)),
+    'min': (lambda x, d, k: x.min() if d is None else x.min(d, keepdim=k)[0],
+            lambda a, d, k: a.min(axis=d, keepdims=k and d is not None)),
+}
+ALL = {**REDUCTIONS, **SINGLE_DIM}
+DIMS = [None, 0, 1, -1, (0, 2), (-1, 0), (0, 1, 2)]
+
+
+def cases(dims):
+    """(name, dim) pairs; prod/max/min take a single dim, as in PyTorch."""
+    return [(n, d) for n in ALL for d in dims if not (n in SINGLE_DIM and isinstance(d, tuple))]
+
+
+def distinct(shape, rng):
+    """Values with no ties (max/min) and away from zero (norm1, prod), in random order."""
+    n = int(np.prod(shape))
+    vals = (np.arange(n) - n / 2 + 0.5) * (2.0 / max(n, 1)) + 0.03
+    return rng.permutation(vals).reshape(shape)
+
+
+@pytest.mark.parametrize('name,dim', cases(DIMS))
+@pytest.mark.parametrize('keepdim', [False, True])
+def test_reduction_values(name, dim, keepdim, rng):
+    fn, ref = ALL[name]
+    a = distinct((2, 3, 4), rng)
+    y = fn(Tensor(a), dim, keepdim)
+    expected = ref(a, dim, keepdim)
+    assert y.shape == np.shape(expected) and y.dtype == np.float64
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize('name,dim', cases([None, 1, -1, (0, 2)]))
+def test_reduction_gradcheck(name, dim, rng):
+    x = Tensor(distinct((2, 3, 2), rng), requires_grad=True)
+    assert tg.gradcheck(lambda x: ALL[name][0](x, dim, True), (x,))
+
+
+@pytest.mark.parametrize('name', ALL)
+def test_reduction_gradgradcheck(name, rng):
+    x = Tensor(distinct((2, 3), rng), requires_grad=True)
+    assert tg.gradgradcheck(lambda x: ALL[name][0](x, -1, False), (x,))
+    assert tg.gradgradcheck(lambda x: ALL[name][0](x, None, False), (x,))
+
+
+@settings(deadline=None, max_examples=25)
+@given(name=st.sampled_from(sorted(ALL)), shape=tst.shapes(max_dims=3, max_side=3),
+       keepdim=st.booleans(), data=st.data())
+def test_reduction_property(name, shape, keepdim, data):
+    ndim = len(shape)
+    dim = data.draw(tst.dims(ndim, allow_none=True))
+    if name in REDUCTIONS:       # also tuples of distinct dims, negative ones included
+        dim = data.draw(st.one_of(st.just(dim), st.lists(tst.dims(ndim), min_size=1,
+                                                         max_size=ndim,
+                                                         unique_by=lambda d: d % ndim)
+                                  .map(tuple)))
+    a = data.draw(tst.arrays(shape, unique=True))          # no ties for max/min
+    n = a.size if dim is None else int(np.prod([shape[d] for d in np.atleast_1d(dim)]))
+    tst.assume(not (name.startswith(('var', 'std')) and n < 2))   # var of 1 element is nan
+    fn, ref = ALL[name]
+    x = Tensor(a, requires_grad=True)
+    y = fn(x, dim, keepdim)
+    np.testing.assert_allclose(y.numpy(), ref(a, axis(dim), keepdim), rtol=1e-10, atol=1e-12)
+    assert tg.gradcheck(lambda x: fn(x, dim, keepdim), (x,))
+
+
+def test_reductions_take_negative_and_tuple_dims_like_pytorch():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 4))
+    assert x.sum(-1).shape == (2, 3) and x.sum((0, -1)).shape == (3,)
+    assert x.sum(dim=(0, 1), keepdim=True).shape == (1, 1, 4)
+    assert x.mean(-2, keepdim=True).shape == (2, 1, 4)
+    assert x.sum().shape == () and x.sum().item() == 276
+    assert tg.sum(x, 1).tolist() == x.sum(1).tolist()
+    with pytest.raises(IndexError, match="range"):
+        x.sum(3)
+    with pytest.raises(IndexError, match="range"):
+        x.mean(-4)
+
+
+def test_sum_dtypes():
+    assert Tensor([True, True, False]).sum().item() == 2
+    assert Tensor([True]).sum().dtype == np.int64              # PyTorch: bool sums to int64
+    assert Tensor([1, 2]).sum().dtype == np.int64
+    assert Tensor(np.array([1, 2], np.int32)).sum().dtype == np.int64
+    assert Tensor([1, 2]).sum(dtype=tg.float32).dtype == np.float32
+    assert Tensor([1.0, 2.0]).mean().dtype == np.float32
+
+
+def test_var_std_correction_semantics():
+    a = np.array([1.0, 2.0, 4.0])
+    x = Tensor(a)
+    assert x.var().item() == pytest.approx(7 / 3)                  # Bessel by default
+    assert x.var(unbiased=False).item() == pytest.approx(14 / 9)
+    assert x.var(correction=0).item() == pytest.approx(14 / 9)
+    assert x.var(correction=2).item() == pytest.approx(14 / 3)
+    assert x.std().item() == pytest.approx(np.sqrt(7 / 3))
+    assert np.isnan(Tensor([1.0]).var().item())                      # n - 1 = 0
+    assert Tensor([1.0]).var(correction=0).item() == 0
+
+
+def test_max_min_with_dim_return_values_and_indices():
+    x = Tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    out = x.max(1)
+    values, indices = out
+    assert out.values is values and out.indices is indices
+    assert values.tolist() == [5, 6] and indices.tolist() == [1, 2]
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    v, i = tg.min(x, dim=0, keepdim=True)
+    assert v.tolist() == [[1, 2, 3]] and i.tolist() == [[0, 1, 0]]
+    assert x.max().item() == 6 and tg.max(x).item() == 6
+    np.testing.assert_array_equal(x.max(Tensor([[9.0, 0, 0], [0, 0, 0]])).numpy(),
+                                  [[9, 5, 3], [4, 2, 6]])                  # max(other)
+
+
+def test_argmax_argmin():
+    a = np.array([[1.0, 7.0, 7.0], [9.0, 2.0, 9.0]])
+    x = Tensor(a)
+    assert x.argmax().item() == 3 and x.argmin().item() == 0          # flattened
+    assert x.argmax(1).tolist() == [1, 0]                               # ties: first index
+    assert x.argmax(dim=-1, keepdim=True).shape == (2, 1)
+    assert x.argmin(0).tolist() == [0, 1, 0]
+    assert x.argmax().dtype == np.int64 and tg.argmax(x, 0).tolist() == [1, 0, 1]
+    assert x.argmax(keepdim=True).tolist() == [[3]] and x.argmin(keepdim=True).shape == (1, 1)
+
+
+def test_max_tie_gradients_follow_pytorch():
+    # max()/amax() share the gradient evenly between tied maxima; max(dim) gives it all to
+    # the index it returns
+    for fn, expected in [(lambda x: x.max(), [0, 0.5, 0.5]),
+                         (lambda x: x.amax(0), [0, 0.5, 0.5]),
+                         (lambda x: x.max(0).values, [0, 1, 0]),
+                         (lambda x: x.min(0)[0], [1, 0, 0]),
+                         (lambda x: -(x.amin(0)), [-1, 0, 0])]:
+        x = Tensor([1.0, 3.0, 3.0], requires_grad=True)
+        fn(x).backward()
+        np.testing.assert_array_equal(x.grad.numpy(), expected)
+    x = Tensor([[2.0, 2.0], [1.0, 2.0]], requires_grad=True)
+    x.max(dim=1).values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1, 0], [0, 1]])
+    assert x.max(dim=1).indices.tolist() == [0, 1]
+
+
+def test_prod_gradient_with_zeros():
+    x = Tensor([0.0, 2.0, 3.0], requires_grad=True)
+    x.prod().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [6, 0, 0])
+    x = Tensor([[0.0, 2.0, 0.0], [1.0, 2.0, 3.0]], requires_grad=True)
+    x.prod(1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0, 0], [6, 3, 2]])
+    a = np.array([[0.0, 2.0, -1.5], [0.7, 0.0, 0.0]])
+    for dim in (None, 0, 1):
+        assert tg.gradcheck(lambda x: x.prod(dim) if dim is not None else x.prod(),
+                            (Tensor(a, requires_grad=True),))
+    assert tg.gradgradcheck(lambda x: x.prod(1), (Tensor(a, requires_grad=True),))
+
+
+# ---------------------------------------------------------------- softmax family
+
+@pytest.mark.parametrize('dim', [0, 1, -1])
+def test_softmax_log_softmax_values(dim, rng):
+    a = rng.standard_normal((2, 3, 4))
+    x = Tensor(a)
+    np.testing.assert_allclose(x.softmax(dim).numpy(), np_softmax(a, dim), rtol=1e-12)
+    np.testing.assert_allclose(tg.softmax(x, dim).numpy(), np_softmax(a, dim), rtol=1e-12)
+    np.testing.assert_allclose(x.log_softmax(dim).numpy(), np.log(np_softmax(a, dim)), rtol=1e-12)
+    np.testing.assert_allclose(x.logsumexp(dim).numpy(), np_logsumexp(a, dim), rtol=1e-12)
+
+
+@pytest.mark.parametrize('name', ['softmax', 'log_softmax', 'logsumexp'])
+def test_softmax_family_gradcheck(name, rng):
+    x = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
+    for dim in (0, -1):
+        assert tg.gradcheck(lambda x: getattr(x, name)(dim), (x,))
+        assert tg.gradgradcheck(lambda x: getattr(x, name)(dim), (x,))
+
+
+@settings(deadline=None, max_examples=15)
+@given(shape=tst.shapes(max_dims=3, max_side=3), data=st.data())
+def test_softmax_property(shape, data):
+    dim = data.draw(tst.dims(len(shape)))
+    a = data.draw(tst.arrays(shape, low=-5, high=5, min_magnitude=0))
+    x = Tensor(a, requires_grad=True)
+    p = x.softmax(dim)
+    np.testing.assert_allclose(p.numpy().sum(axis=dim), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(p.numpy(), np_softmax(a, dim), rtol=1e-10)
+    np.testing.assert_allclose(x.log_softmax(dim).numpy(), a - np_logsumexp(a, dim, True),
+                               rtol=1e-10, atol=1e-12)
+    assert tg.gradcheck(lambda x: x.log_softmax(dim), (x,))
+    # the gradient of any function of softmax sums to zero along dim (shift invariance)
+    (p * Tensor(a)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy().sum(axis=dim), 0.0, atol=1e-12)
+
+
+def test_softmax_family_is_stable_for_large_inputs():
+    x = Tensor([[1000.0, 1000.0], [-1000.0, 0.0]], dtype=tg.float64)
+    np.testing.assert_allclose(x.softmax(1).numpy(), [[0.5, 0.5], [0, 1]])
+    np.testing.assert_allclose(x.log_softmax(1).numpy(), [[-np.log(2), -np.log(2)], [-1000, 0]])
+    np.testing.assert_allclose(x.logsumexp(1).numpy(), [1000 + np.log(2), 0])
+    with np.errstate(divide='ignore'):                             # log(0) = -inf is the answer
+        assert Tensor([-np.inf, -np.inf]).logsumexp(0).item() == -np.inf
+    with pytest.raises(IndexError, match="softmax"):
+        x.softmax(2)
+
+
+def test_function_forms():
+    x = Tensor(np.arange(6.0).reshape(2, 3))
+    assert tg.mean(x).item() == 2.5 and tg.prod(x + 1).item() == 720
+    assert tg.amax(x, 0).tolist() == [3, 4, 5] and tg.argmin(x).item() == 0
+    np.testing.assert_allclose(tg.logsumexp(x, 1).numpy(), np_logsumexp(x.numpy(), 1))
+    np.testing.assert_allclose(tg.log_softmax(x, 0).numpy(), np.log(np_softmax(x.numpy(), 0)),
+                               rtol=1e-6)
+    np.testing.assert_allclose(tg.std(x, 1).numpy(), x.numpy().std(1, ddof=1), rtol=1e-6)
+    assert tg.var(x).item() == pytest.approx(3.5)
