@@ -38,10 +38,15 @@ def _function_form(name):
 
 
 # function forms of Tensor methods, as in PyTorch: tg.exp(x) is x.exp()
-for _name in ('exp log sqrt rsqrt sin cos tanh sigmoid relu abs square log1p expm1 pow sum mean '
+for _name in ('add sub mul div reciprocal exp log sqrt rsqrt sin cos tanh sigmoid relu abs square log1p expm1 pow sum mean '
               'var std prod max min amax amin argmax argmin logsumexp softmax log_softmax norm '
               'reshape flatten unflatten squeeze unsqueeze permute transpose t expand repeat flip '
               'narrow unbind matmul mm bmm dot gather index_select masked_fill numel sign floor '
               'ceil round isnan isfinite allclose equal all any detach clone').split():
     globals()[_name] = _function_form(_name)
 del _name
+
+# the subpackages, so that ``tg.nn``, ``tg.optim``, ... work after ``import tinygrad_cnn as tg``
+from . import data, models, nn, optim, viz  # noqa: E402
+from .serialization import load, save  # noqa: E402
+from .summary import ModelSummary, summary  # noqa: E402

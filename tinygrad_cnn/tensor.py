@@ -626,10 +626,10 @@ class Tensor:
         return 1 / self
 
     def log1p(self):
-        return (self + 1).log()
+        return E.Log1p.apply(self._floating('log1p'))
 
     def expm1(self):
-        return self.exp() - 1
+        return E.Expm1.apply(self._floating('expm1'))
 
     def pow(self, exponent):
         return self ** exponent

@@ -128,6 +128,24 @@ class Log(Function):
         return grad / self.inputs[0]
 
 
+class Log1p(Function):
+    """log(1 + x), exact for tiny x where computing 1 + x first would round it away."""
+    def forward(self, x):
+        return get_array_module(x).log1p(x)
+
+    def backward(self, grad):
+        return grad / (1 + self.inputs[0])
+
+
+class Expm1(Function):
+    """exp(x) - 1, exact for tiny x."""
+    def forward(self, x):
+        return get_array_module(x).expm1(x)
+
+    def backward(self, grad):
+        return grad * (self.saved_output() + 1)
+
+
 class Sqrt(Function):
     def forward(self, x):
         return get_array_module(x).sqrt(x)

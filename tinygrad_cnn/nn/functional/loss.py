@@ -1,0 +1,390 @@
+"""Loss functions: one number saying how far the predictions are from the targets.
+
+Every loss takes ``reduction``: ``'none'`` keeps one loss per element (or per
+sample), ``'sum'`` adds them up and ``'mean'`` averages them (weighted by the
+target classes' weights for class-index targets with ``weight``, as PyTorch).
+
+Numerically sensitive losses are single fused ops whose forward works on
+arrays and whose backward is one short Tensor expression:
+``cross_entropy`` never forms ``log(softmax)`` (it uses log-sum-exp, so
+logits of 1e4 are fine) and its gradient is ``(softmax - q) * scale``;
+``binary_cross_entropy_with_logits`` uses ``log sigmoid`` written without
+overflow. The rest are compositions of Tensor ops.
+"""
+import warnings
+
+import numpy as np
+
+from ...autograd import Function
+from ...backend import get_array_module
+from ...ops.elementwise import _const
+from ...ops.reduce import LogSoftmax
+from ...tensor import Tensor, where
+
+__all__ = ['cross_entropy', 'nll_loss', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss',
+           'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div']
+
+
+# ---------------------------------------------------------------- shared helpers
+def _check_reduction(op, reduction, allowed=('none', 'mean', 'sum')):
+    if reduction not in allowed:
+        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction; "
+                         f"expected one of {', '.join(map(repr, allowed))}")
+
+
+def _reduce(loss, reduction):
+    """Apply ``reduction`` ('none', 'mean' or 'sum') to an elementwise loss."""
+    if reduction == 'none':
+        return loss
+    return loss.sum() if reduction == 'sum' else loss.mean()
+
+
+def _reciprocal(count):
+    """``1 / count`` as a Python float; nan for an empty denominator (0/0, as PyTorch)."""
+    count = float(count)
+    return 1.0 / count if count else float('nan')
+
+
+def _as_tensor(x, like):
+    """``x`` (Tensor, array or number) as a Tensor on ``like``'s device."""
+    return x if isinstance(x, Tensor) else Tensor(x, device=like.device)
+
+
+def _warn_if_broadcast(op, input, target):
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(f"{op}: using a target size {tuple(target.shape)} that is different to the "
+                      f"input size {tuple(input.shape)}. This will likely lead to incorrect "
+                      "results due to broadcasting. Please ensure they have the same size.",
+                      stacklevel=3)
+
+
+def _class_dim(op, input):
+    if input.dtype.kind != 'f':
+        raise TypeError(f"{op}: expected a floating point input, got dtype {input.dtype}")
+    if input.ndim == 0:
+        raise RuntimeError(f"{op}: input must have at least 1 dimension (classes), got a 0-d "
+                           "tensor")
+    return 1 if input.ndim > 1 else 0
+
+
+def _class_targets(op, input, target, weight, ignore_index, label_smoothing=0.0):
+    """Turn class-index targets into a target distribution ``q`` over the class dim.
+
+    ``q`` has the input's shape and dtype: ``(1 - label_smoothing) * w[y]`` at
+    the target class, plus ``label_smoothing / C * w[c]`` for every class c,
+    and zeros for targets equal to ``ignore_index``. With it, both
+    ``nll_loss`` and ``cross_entropy`` are ``-sum_c q_c * logp_c``. Also
+    returns the 'mean' denominator: the summed weight ``w[y]`` of the
+    non-ignored targets.
+    """
+    dim = _class_dim(op, input)
+    xp = get_array_module(input.data)
+    t = _as_tensor(target, input).data
+    if t.dtype.kind not in 'iu':
+        raise RuntimeError(f"{op}: expected class-index targets of an integer dtype, got dtype "
+                           f"{t.dtype} (target.shape={tuple(t.shape)}); probability targets "
+                           f"must have the input's shape {tuple(input.shape)}")
+    expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if t.shape != expected:
+        if input.ndim > 1 and t.ndim == input.ndim - 1 and t.shape[:1] != input.shape[:1]:
+            raise ValueError(f"{op}: Expected input batch_size ({input.shape[0]}) to match "
+                             f"target batch_size ({t.shape[0]}).")
+        raise RuntimeError(f"{op}: expected target of shape {expected} for input.shape="
+                           f"{tuple(input.shape)}, got target.shape={tuple(t.shape)}")
+    n_classes = input.shape[dim]
+    valid = t != ignore_index
+    outside = (t < 0) | (t >= n_classes)
+    if outside.any() and (outside & valid).any():
+        raise IndexError(f"{op}: Target {int(t[outside & valid].ravel()[0])} is out of bounds "
+                         f"for {n_classes} classes (input.shape={tuple(input.shape)})")
+    if weight is None:
+        w = xp.ones(n_classes, dtype=input.dtype)
+    else:
+        w = _as_tensor(weight, input).data.astype(input.dtype)
+        if w.shape != (n_classes,):
+            raise RuntimeError(f"{op}: expected weight of shape ({n_classes},) (one per class) "
+                               f"for input.shape={tuple(input.shape)}, got {tuple(w.shape)}")
+    safe = xp.where(valid, t, 0)                     # any valid index; masked out below
+    w_target = w[safe] * valid                       # w[y], 0 where ignored
+    # broadcast the targets against the class dim: (N, 1, d1, ...) == (1, C, 1, ...)
+    keep_shape = t.shape[:dim] + (1,) + t.shape[dim:]
+    class_shape = [1] * input.ndim
+    class_shape[dim] = n_classes
+    onehot = safe.reshape(keep_shape) == xp.arange(n_classes).reshape(class_shape)
+    q = onehot * (w_target * (1.0 - label_smoothing)).reshape(keep_shape)
+    if label_smoothing:
+        q = q + w.reshape(class_shape) * (label_smoothing / n_classes) * valid.reshape(keep_shape)
+    return q.astype(input.dtype, copy=False), w_target.sum()
+
+
+# ---------------------------------------------------------------- classification
+class SoftmaxCrossEntropy(Function):
+    """``-sum_c q_c * log_softmax(x)_c`` along ``dim``, then reduced.
+
+    ``q`` is a target distribution (rows may carry class weights and need not
+    sum to 1). Fusing softmax and the log keeps it stable (log-sum-exp) and
+    makes the backward a single expression:
+    ``d/dx = (softmax(x) * sum_c q_c - q) * grad``.
+    With ``scale=None`` the per-sample losses are returned, otherwise their
+    sum times ``scale`` (1 for 'sum', 1/denominator for 'mean').
+    """
+    def forward(self, x, q, *, dim, scale=None):
+        self.dim, self.scale = dim, scale
+        xp = get_array_module(x)
+        logp = LogSoftmax.apply(_const(x), dim=dim).data
+        # classes with q = 0 contribute nothing, even masked ones (logit -inf: 0 * -inf = nan)
+        loss = -(q * xp.where(q == 0, 0, logp)).sum(axis=dim)
+        return loss if scale is None else loss.sum() * x.dtype.type(scale)
+
+    def backward(self, grad):
+        x, q = self.inputs
+        g = grad.unsqueeze(self.dim) if self.scale is None else grad * self.scale
+        gx = gq = None
+        if self.needs_input_grad[0]:
+            gx = (x.softmax(self.dim) * q.sum(self.dim, keepdim=True) - q) * g
+        if self.needs_input_grad[1]:
+            gq = -x.log_softmax(self.dim) * g
+        return gx, gq
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean',
+                  label_smoothing=0.0):
+    """Cross entropy between softmax(``input``) and the target classes.
+
+    ``input``: logits of shape (N, C), (N, C, d1, ...) or (C,).
+    ``target``: class indices of shape (N,), (N, d1, ...) or () (integers in
+    [0, C) or ``ignore_index``), or class probabilities of the input's shape.
+    ``weight``: (C,) rescales each class. ``label_smoothing`` in [0, 1] mixes
+    the target with the uniform distribution. 'mean' divides by the summed
+    weight of the non-ignored targets (class indices) or by N*d1*...
+    (probabilities). Returns a scalar, or shape (N, d1, ...) for 'none'.
+    """
+    _check_reduction('cross_entropy', reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
+                         f"{label_smoothing}")
+    dim = _class_dim('cross_entropy', input)
+    target = _as_tensor(target, input)
+    n_classes = input.shape[dim]
+    if target.shape == input.shape and target.dtype.kind == 'f':       # class probabilities
+        q = target.to(input.dtype)
+        if label_smoothing:
+            q = q * (1.0 - label_smoothing) + label_smoothing / n_classes
+        if weight is not None:
+            class_shape = [1] * input.ndim
+            class_shape[dim] = n_classes
+            q = q * _const(_as_tensor(weight, input).data.astype(input.dtype).reshape(class_shape))
+        denom = input.numel() // max(n_classes, 1)
+    elif target.shape == input.shape:
+        raise RuntimeError(f"cross_entropy: expected a floating point target for class "
+                           f"probabilities (target.shape == input.shape == "
+                           f"{tuple(input.shape)}), got dtype {target.dtype}")
+    else:
+        q, denom = _class_targets('cross_entropy', input, target, weight, ignore_index,
+                                  label_smoothing)
+        q = _const(q)
+    scale = None if reduction == 'none' else 1.0 if reduction == 'sum' else _reciprocal(denom)
+    return SoftmaxCrossEntropy.apply(input, q, dim=dim, scale=scale)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
+    """Negative log likelihood: ``-weight[y] * input[n, y]`` for log-probabilities ``input``.
+
+    ``input``: (N, C), (N, C, d1, ...) or (C,) log-probabilities (e.g. from
+    ``log_softmax``); ``target``: class indices (N,), (N, d1, ...) or ().
+    'mean' divides by the summed weight of the non-ignored targets.
+    """
+    _check_reduction('nll_loss', reduction)
+    dim = _class_dim('nll_loss', input)
+    q, denom = _class_targets('nll_loss', input, target, weight, ignore_index)
+    loss = -(input * _const(q)).sum(dim)
+    if reduction == 'none':
+        return loss
+    return loss.sum() if reduction == 'sum' else loss.sum() * _reciprocal(denom)
+
+
+class BinaryCrossEntropy(Function):
+    """``-(y log x + (1 - y) log(1 - x))`` with each log clamped at -100, as PyTorch.
+
+    The clamp keeps the loss finite at x = 0 or 1; the gradient
+    ``(x - y) / max(x (1 - x), 1e-12)`` stays finite there too.
+    """
+    EPS = 1e-12
+
+    def forward(self, x, y):
+        xp = get_array_module(x)
+        with np.errstate(divide='ignore'):
+            log_x = xp.maximum(xp.log(x), -100)
+            log_1mx = xp.maximum(xp.log1p(-x), -100)
+        return -(y * log_x + (1 - y) * log_1mx)
+
+    def backward(self, grad):
+        x, y = self.inputs
+        gx = gy = None
+        if self.needs_input_grad[0]:
+            gx = grad * (x - y) / (x * (1 - x)).clamp(min=self.EPS)
+        if self.needs_input_grad[1]:
+            with np.errstate(divide='ignore'):
+                gy = grad * ((1 - x).log().clamp(min=-100) - x.log().clamp(min=-100))
+        return gx, gy
+
+
+def binary_cross_entropy(input, target, weight=None, reduction='mean'):
+    """Binary cross entropy of probabilities ``input`` (in [0, 1]) and ``target`` (same shape).
+
+    ``weight`` rescales each element (broadcast to the input's shape).
+    Prefer :func:`binary_cross_entropy_with_logits` on logits: it is stable.
+    """
+    _check_reduction('binary_cross_entropy', reduction)
+    target = _as_tensor(target, input)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"binary_cross_entropy: Using a target size {tuple(target.shape)} that "
+                         f"is different to the input size {tuple(input.shape)} is deprecated. "
+                         "Please ensure they have the same size.")
+    xp = get_array_module(input.data)
+    if input.numel() and not bool(xp.all((input.data >= 0) & (input.data <= 1))):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and "
+                           f"1 (input.shape={tuple(input.shape)})")
+    loss = BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    if weight is not None:
+        loss = loss * _const(_as_tensor(weight, input).data.astype(input.dtype))
+    return _reduce(loss, reduction)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """``(1 - y) x - l * log sigmoid(x)`` with ``l = 1 + (pos_weight - 1) y``.
+
+    ``log sigmoid(x) = min(x, 0) - log1p(exp(-|x|))`` never overflows, so any
+    logit is fine; the gradient is ``(1 - y) - l (1 - sigmoid(x))``, which is
+    ``sigmoid(x) - y`` without ``pos_weight`` (a constant array here).
+    """
+    def forward(self, x, y, *, pos_weight=None):
+        xp = get_array_module(x)
+        self.pos_weight = pos_weight
+        log_sigmoid = xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+        if pos_weight is None:
+            return (1 - y) * x - log_sigmoid
+        return (1 - y) * x - (1 + (pos_weight - 1) * y) * log_sigmoid
+
+    def backward(self, grad):
+        x, y = self.inputs
+        pw = None if self.pos_weight is None else _const(self.pos_weight)
+        gx = gy = None
+        if self.needs_input_grad[0]:
+            if pw is None:
+                gx = grad * (x.sigmoid() - y)
+            else:
+                gx = grad * ((1 - y) - (1 + (pw - 1) * y) * (1 - x.sigmoid()))
+        if self.needs_input_grad[1]:
+            # d/dy = -x - (pos_weight - 1) log sigmoid(x); log sigmoid(x) = x - log(1 + e^x)
+            log_sigmoid = x.minimum(0) - (-x.abs()).exp().log1p()
+            gy = grad * (-x if pw is None else -x - (pw - 1) * log_sigmoid)
+        return gx, gy
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean',
+                                     pos_weight=None):
+    """Binary cross entropy of sigmoid(``input``) and ``target`` (same shape), computed stably.
+
+    ``weight`` rescales each element (broadcast to the input's shape);
+    ``pos_weight`` (broadcast along the last dim, e.g. one per class)
+    weighs the positive targets, trading recall against precision.
+    """
+    _check_reduction('binary_cross_entropy_with_logits', reduction)
+    target = _as_tensor(target, input)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"binary_cross_entropy_with_logits: Target size {tuple(target.shape)} "
+                         f"must be the same as input size {tuple(input.shape)}")
+    pw = None
+    if pos_weight is not None:
+        pw = _as_tensor(pos_weight, input).data.astype(input.dtype)
+        try:
+            np.broadcast_shapes(pw.shape, input.shape)
+        except ValueError:
+            raise RuntimeError(f"binary_cross_entropy_with_logits: pos_weight of shape "
+                               f"{tuple(pw.shape)} cannot be broadcast to input.shape="
+                               f"{tuple(input.shape)}") from None
+    loss = BinaryCrossEntropyWithLogits.apply(input, target.to(input.dtype), pos_weight=pw)
+    if weight is not None:
+        loss = loss * _const(_as_tensor(weight, input).data.astype(input.dtype))
+    return _reduce(loss, reduction)
+
+
+def kl_div(input, target, reduction='mean', log_target=False):
+    """KL divergence ``sum target * (log target - input)`` for log-probabilities ``input``.
+
+    ``target`` holds probabilities (or log-probabilities with
+    ``log_target=True``); ``0 * log 0`` counts as 0. ``'batchmean'`` (sum
+    divided by the batch size) is the true KL divergence; ``'mean'``
+    divides by the number of elements and warns, as PyTorch.
+    """
+    _check_reduction('kl_div', reduction, ('none', 'batchmean', 'mean', 'sum'))
+    if reduction == 'mean':
+        warnings.warn("kl_div: reduction 'mean' divides the total loss by both the batch size "
+                      "and the support size; 'batchmean' divides only by the batch size, and "
+                      "aligns with the KL div math definition.", stacklevel=2)
+    target = _as_tensor(target, input)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        # target * log(target) with 0 log 0 = 0: take the log of 1 where target is 0
+        positive = target.data > 0
+        safe = where(positive, target, 1.0)
+        loss = target * safe.log() - target * input
+    if reduction == 'batchmean':
+        return loss.sum() * (1.0 / input.shape[0]) if input.ndim else loss.sum()
+    return _reduce(loss, reduction)
+
+
+# ---------------------------------------------------------------- regression
+def mse_loss(input, target, reduction='mean'):
+    """Mean squared error ``(input - target)^2``; shapes broadcast (warning if they differ)."""
+    _check_reduction('mse_loss', reduction)
+    target = _as_tensor(target, input)
+    _warn_if_broadcast('mse_loss', input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input, target, reduction='mean'):
+    """Mean absolute error ``|input - target|``."""
+    _check_reduction('l1_loss', reduction)
+    target = _as_tensor(target, input)
+    _warn_if_broadcast('l1_loss', input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input, target, reduction='mean', beta=1.0):
+    """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``).
+
+    Quadratic near zero (smooth gradient), linear further out (robust to
+    outliers). ``beta=0`` is :func:`l1_loss`.
+    """
+    _check_reduction('smooth_l1_loss', reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    target = _as_tensor(target, input)
+    _warn_if_broadcast('smooth_l1_loss', input, target)
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    diff = input - target
+    abs_diff = diff.abs()
+    loss = where(abs_diff.data < beta, diff * diff * (0.5 / beta), abs_diff - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction='mean', delta=1.0):
+    """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``.
+
+    It equals ``delta * smooth_l1_loss(beta=delta)``: quadratic near zero,
+    then linear with slope ``delta``.
+    """
+    _check_reduction('huber_loss', reduction)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    target = _as_tensor(target, input)
+    _warn_if_broadcast('huber_loss', input, target)
+    diff = input - target
+    abs_diff = diff.abs()
+    loss = where(abs_diff.data < delta, diff * diff * 0.5, (abs_diff - 0.5 * delta) * delta)
+    return _reduce(loss, reduction)

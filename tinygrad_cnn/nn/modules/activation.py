@@ -1,0 +1,169 @@
+"""Activation layers: module forms of :mod:`tinygrad_cnn.nn.functional.activation`.
+
+``inplace=True`` is accepted (and shown in the repr) for compatibility with
+PyTorch code; the result is always a new Tensor.
+"""
+from .. import functional as F
+from .module import Module
+
+__all__ = ['ReLU', 'ReLU6', 'LeakyReLU', 'ELU', 'SELU', 'GELU', 'SiLU', 'Softplus', 'Sigmoid',
+           'Tanh', 'Hardtanh', 'Softmax', 'LogSoftmax']
+
+
+class _Inplace(Module):
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self):
+        return 'inplace=True' if self.inplace else ''
+
+
+class ReLU(_Inplace):
+    """max(x, 0)."""
+
+    def forward(self, input):
+        return input.relu()
+
+
+class SELU(_Inplace):
+    """Self-normalising ELU: scale * elu(x, alpha), alpha ~ 1.6733, scale ~ 1.0507."""
+
+    def forward(self, input):
+        return F.selu(input)
+
+
+class SiLU(_Inplace):
+    """x * sigmoid(x)."""
+
+    def forward(self, input):
+        return F.silu(input)
+
+
+class Hardtanh(Module):
+    """clamp(x, min_val, max_val)."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if max_val < min_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) must not be greater than max_val "
+                             f"({max_val})")
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f'min_val={self.min_val}, max_val={self.max_val}' + (
+            ', inplace=True' if self.inplace else '')
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6)."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return 'inplace=True' if self.inplace else ''
+
+
+class LeakyReLU(Module):
+    """x if x > 0 else negative_slope * x."""
+
+    def __init__(self, negative_slope=0.01, inplace=False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self):
+        return f'negative_slope={self.negative_slope}' + (', inplace=True' if self.inplace else '')
+
+
+class ELU(Module):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self):
+        return f'alpha={self.alpha}' + (', inplace=True' if self.inplace else '')
+
+
+class GELU(Module):
+    """x * Phi(x), Phi the standard normal CDF (``approximate='tanh'``: the tanh formula)."""
+
+    def __init__(self, approximate='none'):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input):
+        return F.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self):
+        return f'approximate={self.approximate!r}'
+
+
+class Softplus(Module):
+    """log(1 + exp(beta x)) / beta (linear above ``threshold``)."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f'beta={self.beta}, threshold={self.threshold}'
+
+
+class Sigmoid(Module):
+    """1 / (1 + exp(-x))."""
+
+    def forward(self, input):
+        return input.sigmoid()
+
+
+class Tanh(Module):
+    def forward(self, input):
+        return input.tanh()
+
+
+class Softmax(Module):
+    """exp(x) / sum(exp(x)) along ``dim``."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.softmax(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f'dim={self.dim}'
+
+
+class LogSoftmax(Module):
+    """log(softmax(x)) along ``dim``, computed stably."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.log_softmax(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f'dim={self.dim}'

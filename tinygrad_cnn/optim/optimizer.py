@@ -1,0 +1,192 @@
+"""``Optimizer``: the base class of SGD, Adam & co., as ``torch.optim.Optimizer``.
+
+An optimizer holds
+
+- ``param_groups``: a list of dicts, each with ``'params'`` (a list of
+  Tensors) and its own hyperparameters (``'lr'``, ``'momentum'``, ...);
+  options missing from a group come from ``defaults``. Schedulers change
+  ``group['lr']`` between steps.
+- ``state``: a dict from parameter to that parameter's own running state
+  (momentum buffers, moment estimates, a ``'step'`` counter), created on the
+  first ``step()`` that sees a gradient for it.
+
+``step()`` updates every parameter that has a ``.grad`` in place, working on
+the raw arrays (``p.data``), so nothing is recorded in the autograd graph; a
+parameter whose ``.grad`` is None is left untouched. ``state_dict()`` numbers
+the parameters 0, 1, 2, ... across groups, in PyTorch's layout, so it can be
+saved (``tg.save``) and loaded into a fresh optimizer over the same model.
+"""
+import copy
+from collections import defaultdict
+
+import numpy as np
+
+from ..autograd import enable_grad
+from ..tensor import Tensor, tensor
+
+__all__ = ['Optimizer', 'required']
+
+
+class _RequiredParameter:
+    """Marks a hyperparameter that has no default and must be given (PyTorch's ``required``)."""
+
+    def __repr__(self):
+        return '<required parameter>'
+
+
+required = _RequiredParameter()
+
+
+class Optimizer:
+    """Base class: ``Optimizer(params, defaults)``.
+
+    ``params``: an iterable of Tensors, or of dicts defining parameter groups
+    (``[{'params': model.features.parameters()}, {'params': head, 'lr': 1e-3}]``).
+    ``defaults``: the hyperparameters of a group that does not set them.
+    Subclasses implement ``step()``.
+    """
+
+    def __init__(self, params, defaults):
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            f"Tensors or dicts, but got {type(params).__name__}")
+        self.defaults = defaults
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{'params': groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a group of parameters (a dict with ``'params'`` and optional hyperparameters).
+
+        Useful for fine-tuning: unfreeze layers and give them their own ``lr``.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"add_param_group: param_group must be a dict, got "
+                            f"{type(param_group).__name__}")
+        params = param_group['params']
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError("add_param_group: optimizer parameters need to be organized in "
+                            "ordered collections, but the ordering of tensors in sets will "
+                            "change between runs. Please use a list instead.")
+        params = list(params)
+        for p in params:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"add_param_group: optimizer can only optimize Tensors, but one "
+                                f"of the params is {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(f"add_param_group: can't optimize a non-leaf Tensor (shape "
+                                 f"{tuple(p.shape)}); optimize the leaf it was computed from")
+        group = dict(param_group, params=params)
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"add_param_group: parameter group didn't specify a value of "
+                                 f"required optimization parameter {name}")
+            group.setdefault(name, default)
+        seen = {id(p) for g in self.param_groups for p in g['params']}
+        if any(id(p) in seen for p in params):
+            raise ValueError("add_param_group: some parameters appear in more than one "
+                             "parameter group")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none=True):
+        """Forget the gradients: set ``.grad`` to None (default) or fill it with zeros."""
+        for group in self.param_groups:
+            for p in group['params']:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad = p.grad.detach()
+                    p.grad.zero_()
+
+    def step(self, closure=None):
+        """Update the parameters once. ``closure`` (optional) re-evaluates and returns the loss."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _evaluate(closure):
+        """Run ``closure`` with gradients enabled (for optimizers that re-evaluate the loss)."""
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    # ------------------------------------------------------------ checkpoints
+    def state_dict(self):
+        """``{'state': {index: {...}}, 'param_groups': [{..., 'params': [indices]}]}``.
+
+        Parameters are numbered in group order (PyTorch's layout); the state
+        holds the optimizer's own Tensors (not copies), the parameters
+        themselves are not included.
+        """
+        index = {}
+        groups = []
+        start = 0
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != 'params'}
+            for i, p in enumerate(group['params'], start):
+                index.setdefault(id(p), i)
+            packed['params'] = [index[id(p)] for p in group['params']]
+            start += len(packed['params'])
+            groups.append(packed)
+        state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
+        return {'state': state, 'param_groups': groups}
+
+    def load_state_dict(self, state_dict):
+        """Load a ``state_dict()`` into this optimizer (over parameters of the same shapes).
+
+        The saved state is copied (floating Tensors/arrays become Tensors in
+        the parameter's dtype and device); hyperparameters are taken from the
+        saved groups. Everything is checked before anything changes.
+        """
+        saved_groups = state_dict['param_groups']
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"load_state_dict: loaded state dict has a different number of "
+                             f"parameter groups ({len(saved_groups)}) than the optimizer "
+                             f"({len(self.param_groups)})")
+        for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            if len(group['params']) != len(saved['params']):
+                raise ValueError(f"load_state_dict: loaded state dict contains a parameter group "
+                                 f"that doesn't match the size of optimizer's group (group {i}: "
+                                 f"{len(saved['params'])} saved, {len(group['params'])} here)")
+        params = {k: p for group, saved in zip(self.param_groups, saved_groups)
+                  for k, p in zip(saved['params'], group['params'])}
+        state = defaultdict(dict)
+        for key, values in state_dict['state'].items():
+            key = int(key)
+            if key not in params:
+                raise ValueError(f"load_state_dict: the state refers to parameter {key}, which "
+                                 f"no saved parameter group contains")
+            p = params[key]
+            state[p] = {name: self._cast_state(name, value, p) for name, value in values.items()}
+        self.state = state
+        self.param_groups = [dict(copy.deepcopy({k: v for k, v in saved.items() if k != 'params'}),
+                                  params=group['params'])
+                             for group, saved in zip(self.param_groups, saved_groups)]
+
+    @staticmethod
+    def _cast_state(name, value, param):
+        """A copy of one saved state value, as a Tensor like ``param`` (``'step'``: a scalar)."""
+        if isinstance(value, (int, float)) and name == 'step':
+            return tensor(float(value))
+        if isinstance(value, (Tensor, np.ndarray, np.generic)):
+            floating = np.dtype(value.dtype).kind == 'f' and name != 'step'
+            dtype = param.dtype if floating and param.dtype.kind == 'f' else None
+            return tensor(value, dtype=dtype, device=param.device)
+        return copy.deepcopy(value)
+
+    def __repr__(self):
+        lines = [type(self).__name__ + ' (']
+        for i, group in enumerate(self.param_groups):
+            lines.append(f'Parameter Group {i}')
+            lines += [f'    {k}: {group[k]}' for k in sorted(group) if k != 'params']
+        return '\n'.join(lines) + '\n)'
