@@ -12,8 +12,8 @@ Three ideas carry all of these ops:
   slice per offset; no ``np.add.at``, no per-element loop.
 * **Cache-sized blocks.** ``padded_blocks`` copies a few images at a time
   into a reused, padded buffer. Every array touched while working on a
-  block stays in the CPU cache, which is worth 1.5-3x on these
-  memory-bound copies compared to materialising whole-batch buffers.
+  block stays in the CPU cache: about 1.5x faster than whole-batch buffers
+  for a conv layer's forward + backward, and a fraction of the memory.
 
 Also here: argument normalisation (``int`` or tuple -> tuple) and the
 output-size formulas, so conv and pool validate alike.
@@ -162,6 +162,7 @@ def padded_blocks(x, pads, block, fill=0, slack=0):
         yield start, stop, xb
 
 
-def block_size(n, bytes_per_item, budget=BLOCK_BYTES):
-    """How many leading-axis entries fit into a block of ``budget`` bytes (at least 1)."""
-    return max(1, min(n, budget // max(1, bytes_per_item)))
+def block_size(n, bytes_per_item, budget=None):
+    """How many leading-axis entries fit into a block of ``budget`` bytes (default
+    ``BLOCK_BYTES``), at least 1."""
+    return max(1, min(n, (budget or BLOCK_BYTES) // max(1, bytes_per_item)))

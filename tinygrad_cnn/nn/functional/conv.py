@@ -22,8 +22,8 @@ How the arrays are computed (details and pictures in ``docs/conv.md``):
   the im2col buffer never exists for the whole batch.
 * **Wide rows.** With stride 1 along the last dim, the output is computed on
   rows as wide as the *padded* input: then each im2col row is one long
-  contiguous run of memory instead of ``H`` short ones (2-3x faster copies
-  and scatter-adds). The ``d (k-1)`` extra columns per row read neighbouring
+  contiguous run of memory instead of ``H`` short ones (faster copies and
+  scatter-adds). The ``d (k-1)`` extra columns per row read neighbouring
   data and are cropped away.
 * **col2im** (``conv_transpose`` and the input gradient) is the same GEMM
   transposed, ``W^T @ grad``, followed by one strided slice-add per kernel
@@ -48,8 +48,10 @@ __all__ = ['conv1d', 'conv2d', 'conv3d', 'conv_transpose1d', 'conv_transpose2d',
 
 def _grid(out, padded, stride):
     """The output grid the GEMM runs on: ``out``, with the last dim widened to the
-    padded width when its stride is 1 (the wide-row trick; extra columns are garbage)."""
-    return tuple(out[:-1]) + (padded[-1],) if stride[-1] == 1 else tuple(out)
+    padded width when its stride is 1 (the wide-row trick; extra columns are garbage).
+    Not when most columns would be garbage (a 5x5 kernel on a 5x5 input: 1 of 5 real)."""
+    wide = stride[-1] == 1 and padded[-1] <= 3 * out[-1]
+    return tuple(out[:-1]) + (padded[-1],) if wide else tuple(out)
 
 
 def _slack(padded, kernel, stride, dilation, grid):

@@ -27,7 +27,8 @@ class Unfold(Function):
         N, C = x.shape[:2]
         cols = xp.empty((N, C) + tuple(kernel) + tuple(out), x.dtype)
         padded = [s + lo + hi for s, (lo, hi) in zip(x.shape[2:], padding)]
-        for start, stop, xb in padded_blocks(x, padding, block_size(N, C * math.prod(padded) * x.itemsize)):
+        nb = block_size(N, C * math.prod(padded) * x.itemsize)
+        for start, stop, xb in padded_blocks(x, padding, nb):
             xp.copyto(cols[start:stop], window_view(xb, kernel, stride, dilation, out))
         return cols.reshape(N, C * math.prod(kernel), math.prod(out))
 
@@ -53,6 +54,10 @@ class Fold(Function):
         return Unfold.apply(grad, out=self.out, **self.opts)
 
 
+def _describe(input):
+    return f"input.shape={tuple(input.shape)}" if isinstance(input, Tensor) else type(input).__name__
+
+
 def _options(op, kernel_size, dilation, padding, stride):
     kernel = ntuple(kernel_size, 2, op, 'kernel_size', minimum=1)
     dilation = ntuple(dilation, 2, op, 'dilation', minimum=1)
@@ -75,7 +80,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """
     if not isinstance(input, Tensor) or input.ndim not in (3, 4):
         raise RuntimeError(f"unfold: expected a 3-d (unbatched) or 4-d (batched) input, got "
-                           f"{'input.shape=' + str(tuple(input.shape)) if isinstance(input, Tensor) else type(input).__name__}")
+                           f"{_describe(input)}")
     opts = _options('unfold', kernel_size, dilation, padding, stride)
     x = input if input.ndim == 4 else input.unsqueeze(0)
     out = tuple(conv_output_size(*a) for a in zip(x.shape[2:], opts['kernel'], opts['stride'],
@@ -101,7 +106,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """
     if not isinstance(input, Tensor) or input.ndim not in (2, 3):
         raise RuntimeError(f"fold: expected a 2-d (unbatched) or 3-d (batched) input, got "
-                           f"{'input.shape=' + str(tuple(input.shape)) if isinstance(input, Tensor) else type(input).__name__}")
+                           f"{_describe(input)}")
     opts = _options('fold', kernel_size, dilation, padding, stride)
     size = ntuple(output_size, 2, 'fold', 'output_size', minimum=1)
     cols = input if input.ndim == 3 else input.unsqueeze(0)

@@ -111,14 +111,14 @@ def _argmax_scatter(g, argmax, kernel, stride, padding, dilation, size):
     nb = block_size(B, math.prod(padded) * g.itemsize, _POOL_BLOCK_BYTES)
     canvas = None if direct else xp.empty((nb,) + padded, g.dtype)
     inner = (Ellipsis,) + tuple(slice(lo, lo + s) for s, (lo, _) in zip(size, padding))
-    disjoint = windows_disjoint(kernel, stride, dilation)
+    disjoint, big = windows_disjoint(kernel, stride, dilation), _is_big(kernel, stride, dilation, out)
     for start in range(0, B, nb):
         stop = min(start + nb, B)
         gb, ab = g[start:stop], argmax[start:stop]
         cv = gx[start:stop] if direct else canvas[:stop - start]
         if not direct:
             cv.fill(0)
-        if _is_big(kernel, stride, dilation, out):
+        if big:
             rows = xp.zeros(gb.shape + (math.prod(kernel),), g.dtype)
             xp.put_along_axis(rows, ab[..., None].astype(np.intp), gb[..., None], axis=-1)
             target = window_view(cv, kernel, stride, dilation, out, writeable=True)
@@ -145,10 +145,11 @@ def _argmax_gather(x, argmax, kernel, stride, padding, dilation):
     y = xp.zeros((B,) + tuple(out), x.dtype)
     padded = [s + lo + hi for s, (lo, hi) in zip(x.shape[1:], padding)]
     nb = block_size(B, math.prod(padded) * x.itemsize, _POOL_BLOCK_BYTES)
+    big = _is_big(kernel, stride, dilation, out)
     for start, stop, xb in padded_blocks(x, padding, nb):
         windows = window_view(xb, kernel, stride, dilation, out)
         yb, ab = y[start:stop], argmax[start:stop]
-        if _is_big(kernel, stride, dilation, out):
+        if big:
             rows = _flat_windows(windows, nd)
             yb[...] = xp.take_along_axis(rows, ab[..., None].astype(np.intp), axis=-1)[..., 0]
             continue
@@ -197,10 +198,11 @@ def _avg_pool_forward(x, kernel, stride, padding, out, divisor):
     nb = block_size(B, math.prod(padded) * x.itemsize, _POOL_BLOCK_BYTES)
     dilation = (1,) * nd
     offsets = kernel_offsets(kernel)
+    big = _is_big(kernel, stride, dilation, out)
     for start, stop, xb in padded_blocks(x, padding, nb):
         windows = window_view(xb, kernel, stride, dilation, out)
         yb = y[start:stop]
-        if _is_big(kernel, stride, dilation, out):
+        if big:
             windows.sum(axis=tuple(range(1, 1 + nd)), out=yb)
         else:
             xp.copyto(yb, windows[(slice(None),) + offsets[0]])
