@@ -6,12 +6,12 @@ autograd controls and the finite-difference checks; ``tg.nn``, ``tg.optim``,
 """
 import numpy as _np
 
-from . import autograd
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .backend import cuda_is_available
-from .gradcheck import gradcheck, gradgradcheck
-from .random import get_rng_state, manual_seed, set_rng_state
-from .tensor import (Tensor, arange, as_tensor, cat, chunk, clamp, concat, concatenate, empty,
+from . import autograd  # noqa: F401 - the re-exports below are this module's purpose
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .backend import cuda_is_available  # noqa: F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: F401
+from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
+from .tensor import (Tensor,  # noqa: F401 arange, as_tensor, cat, chunk, clamp, concat, concatenate, empty,
                      empty_like, eye, from_numpy, full, full_like, get_default_dtype, is_tensor,
                      linspace, maximum, minimum, ones, ones_like, rand, rand_like, randint, randn,
                      randn_like, randperm, set_default_dtype, split, stack, tensor, where, zeros,
@@ -47,6 +47,6 @@ for _name in ('add sub mul div reciprocal exp log sqrt rsqrt sin cos tanh sigmoi
 del _name
 
 # the subpackages, so that ``tg.nn``, ``tg.optim``, ... work after ``import tinygrad_cnn as tg``
-from . import data, models, nn, optim, viz  # noqa: E402
-from .serialization import load, save  # noqa: E402
-from .summary import ModelSummary, summary  # noqa: E402
+from . import data, models, nn, optim, viz  # noqa: E402,F401
+from .serialization import load, save  # noqa: E402,F401
+from .summary import ModelSummary, summary  # noqa: E402,F401

@@ -83,6 +83,20 @@ def _result_type(*tensors):
     return np.result_type(*[t.dtype for t in ([t for t in candidates if t.ndim] or candidates)])
 
 
+def _parse_to_args(args, dtype=None, device=None):
+    """Sort the positional arguments of ``Tensor.to`` / ``Module.to`` (a device string, a dtype
+    or a tensor to copy both from) into ``(dtype, device)``, normalized; None where not given."""
+    for a in args:
+        if isinstance(a, str):
+            device = a
+        elif isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        else:
+            dtype = a
+    return (None if dtype is None else np.dtype(dtype),
+            None if device is None else normalize_device(device))
+
+
 _max_result = collections.namedtuple('max', ['values', 'indices'])
 _min_result = collections.namedtuple('min', ['values', 'indices'])
 
@@ -205,18 +219,12 @@ class Tensor:
 
     def to(self, *args, dtype=None, device=None):
         """``to(device)``, ``to(dtype)`` or ``to(device, dtype)``; differentiable."""
-        for a in args:
-            if isinstance(a, str):
-                device = a
-            elif isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            else:
-                dtype = a
+        dtype, device = _parse_to_args(args, dtype, device)
         out = self
-        if dtype is not None and np.dtype(dtype) != self.dtype:
-            out = E.Cast.apply(out, dtype=np.dtype(dtype))
-        if device is not None and normalize_device(device) != self.device:
-            out = _ToDevice.apply(out, device=normalize_device(device))
+        if dtype is not None and dtype != self.dtype:
+            out = E.Cast.apply(out, dtype=dtype)
+        if device is not None and device != self.device:
+            out = _ToDevice.apply(out, device=device)
         return out
 
     def cpu(self):

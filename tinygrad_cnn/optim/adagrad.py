@@ -50,17 +50,10 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             lr, lr_decay, eps = float(group['lr']), float(group['lr_decay']), float(group['eps'])
             weight_decay = float(group['weight_decay'])
-            for p in group['params']:
-                if p.grad is None:
-                    continue
-                param, grad = p.data, p.grad.data
-                if group['maximize']:
-                    grad = -grad
+            for p, param, grad in self._gradients(group, weight_decay):
                 state = self.state[p] or self._init_state(p, group)   # a group added later
                 state['step'].data += 1
                 step = state['step'].item()
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param
                 clr = lr / (1 + (step - 1) * lr_decay)
                 state_sum = state['sum'].data
                 state_sum += grad * grad

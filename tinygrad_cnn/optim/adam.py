@@ -52,12 +52,12 @@ class Adam(Optimizer):
             lr, eps = float(group['lr']), float(group['eps'])
             weight_decay = float(group['weight_decay'])
             beta1, beta2 = map(float, group['betas'])
-            for p in group['params']:
-                if p.grad is None:
-                    continue
-                param, grad = p.data, p.grad.data
-                if group['maximize']:
-                    grad = -grad
+            decoupled = group['decoupled_weight_decay']
+            # AdamW shrinks the weights directly; Adam adds an L2 penalty to the gradient
+            l2 = 0.0 if decoupled else weight_decay
+            for p, param, grad in self._gradients(group, l2):
+                if decoupled and weight_decay != 0:
+                    param *= 1 - lr * weight_decay
                 state = self.state[p]
                 if not state:
                     state['step'] = tensor(0.0)
@@ -67,11 +67,6 @@ class Adam(Optimizer):
                         state['max_exp_avg_sq'] = zeros_like(p)
                 state['step'].data += 1
                 step = state['step'].item()
-                if weight_decay != 0:
-                    if group['decoupled_weight_decay']:
-                        param *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * param
                 exp_avg, exp_avg_sq = state['exp_avg'].data, state['exp_avg_sq'].data
                 exp_avg += (1 - beta1) * (grad - exp_avg)
                 exp_avg_sq *= beta2

@@ -113,6 +113,24 @@ class Optimizer:
         raise NotImplementedError
 
     @staticmethod
+    def _gradients(group, weight_decay=0.0):
+        """Yield ``(p, param, grad)`` for each parameter of ``group`` that has a gradient.
+
+        ``param`` is ``p``'s array, which the caller updates in place; ``grad`` is the array
+        to step along: ``p.grad``, negated if ``group['maximize']``, plus
+        ``weight_decay * param`` (an L2 penalty folded into the gradient).
+        """
+        for p in group['params']:
+            if p.grad is None:
+                continue
+            param, grad = p.data, p.grad.data
+            if group['maximize']:
+                grad = -grad
+            if weight_decay != 0:
+                grad = grad + weight_decay * param
+            yield p, param, grad
+
+    @staticmethod
     def _evaluate(closure):
         """Run ``closure`` with gradients enabled (for optimizers that re-evaluate the loss)."""
         if closure is None:

@@ -42,12 +42,7 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = float(group['lr']), float(group['alpha']), float(group['eps'])
             weight_decay, momentum = float(group['weight_decay']), float(group['momentum'])
-            for p in group['params']:
-                if p.grad is None:
-                    continue
-                param, grad = p.data, p.grad.data
-                if group['maximize']:
-                    grad = -grad
+            for p, param, grad in self._gradients(group, weight_decay):
                 state = self.state[p]
                 if not state:
                     state['step'] = tensor(0.0)
@@ -57,8 +52,6 @@ class RMSprop(Optimizer):
                     if group['centered']:
                         state['grad_avg'] = zeros_like(p)
                 state['step'].data += 1
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param
                 xp = get_array_module(param)
                 square_avg = state['square_avg'].data
                 square_avg *= alpha

@@ -43,14 +43,7 @@ class SGD(Optimizer):
             # Python floats keep float32 arrays float32 (NEP 50); numpy float64 scalars would not
             lr, momentum = float(group['lr']), float(group['momentum'])
             dampening, weight_decay = float(group['dampening']), float(group['weight_decay'])
-            for p in group['params']:
-                if p.grad is None:
-                    continue
-                param, grad = p.data, p.grad.data
-                if group['maximize']:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * param
+            for p, param, grad in self._gradients(group, weight_decay):
                 if momentum != 0:
                     state = self.state[p]
                     if state.get('momentum_buffer') is None:

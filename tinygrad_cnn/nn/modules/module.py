@@ -15,8 +15,8 @@ import itertools
 import numpy as np
 
 from ...autograd import Function, is_grad_enabled, no_grad
-from ...backend import normalize_device, to_device
-from ...tensor import Tensor
+from ...backend import to_device
+from ...tensor import Tensor, _parse_to_args
 from ..parameter import Parameter
 
 __all__ = ['Module']
@@ -359,20 +359,10 @@ class Module:
     def to(self, *args, device=None, dtype=None):
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``: in place,
         returns self. Only floating-point parameters and buffers change dtype."""
-        for a in args:
-            if isinstance(a, Tensor):
-                device, dtype = a.device, a.dtype
-            elif isinstance(a, str):
-                device = a
-            else:
-                dtype = a
-        if dtype is not None:
-            dtype = np.dtype(dtype)
-            if dtype.kind not in 'fc':
-                raise TypeError(f"Module.to only accepts floating point dtypes, but got desired "
-                                f"dtype={dtype}")
-        if device is not None:
-            device = normalize_device(device)
+        dtype, device = _parse_to_args(args, dtype, device)
+        if dtype is not None and dtype.kind not in 'fc':
+            raise TypeError(f"Module.to only accepts floating point dtypes, but got desired "
+                            f"dtype={dtype}")
 
         def convert(array):
             if dtype is not None and array.dtype.kind in 'fc' and array.dtype != dtype:

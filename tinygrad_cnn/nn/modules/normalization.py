@@ -7,7 +7,7 @@ int64 count), so checkpoints load in both directions and eval outputs match.
 """
 import numpy as np
 
-from ...tensor import empty, ones, tensor, zeros
+from ...tensor import ones, tensor, zeros
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
@@ -15,6 +15,23 @@ from .module import Module
 
 __all__ = ['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LayerNorm', 'GroupNorm',
            'LocalResponseNorm']
+
+
+def _register_affine(module, shape, affine, bias, dtype, device):
+    """Give ``module`` a learnable ``weight`` (1s) and ``bias`` (0s) of ``shape``: both when
+    ``affine``, the bias only when ``bias`` too; the absent ones are registered as None."""
+    weight = Parameter(ones(shape, dtype=dtype, device=device)) if affine else None
+    offset = Parameter(zeros(shape, dtype=dtype, device=device)) if affine and bias else None
+    module.register_parameter('weight', weight)
+    module.register_parameter('bias', offset)
+
+
+def _reset_affine(module):
+    """Refill ``module``'s ``weight`` with 1s and its ``bias`` with 0s (those it has)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
 
 
 class _BatchNorm(Module):
@@ -36,15 +53,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(empty(num_features, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(empty(num_features, dtype=dtype, device=device))
-            else:
-                self.register_parameter('bias', None)
-        else:
-            self.register_parameter('weight', None)
-            self.register_parameter('bias', None)
+        _register_affine(self, num_features, affine, bias, dtype, device)
         if track_running_stats:
             self.register_buffer('running_mean', zeros(num_features, dtype=dtype, device=device))
             self.register_buffer('running_var', ones(num_features, dtype=dtype, device=device))
@@ -63,10 +72,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         if input.ndim not in self._ranks:
@@ -117,21 +123,10 @@ class LayerNorm(Module):
             else tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter('bias', None)
-        else:
-            self.register_parameter('weight', None)
-            self.register_parameter('bias', None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, dtype, device)
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -155,21 +150,10 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, dtype=dtype, device=device))
-            else:
-                self.register_parameter('bias', None)
-        else:
-            self.register_parameter('weight', None)
-            self.register_parameter('bias', None)
+        _register_affine(self, num_channels, affine, bias, dtype, device)
 
     def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
