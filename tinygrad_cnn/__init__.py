@@ -11,7 +11,7 @@ from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  #
 from .backend import cuda_is_available  # noqa: F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: F401
 from .random import get_rng_state, manual_seed, set_rng_state  # noqa: F401
-from .tensor import (Tensor,  # noqa: F401 arange, as_tensor, cat, chunk, clamp, concat, concatenate, empty,
+from .tensor import (Tensor, arange, as_tensor, cat, chunk, clamp, concat, concatenate, empty,  # noqa: F401
                      empty_like, eye, from_numpy, full, full_like, get_default_dtype, is_tensor,
                      linspace, maximum, minimum, ones, ones_like, rand, rand_like, randint, randn,
                      randn_like, randperm, set_default_dtype, split, stack, tensor, where, zeros,
