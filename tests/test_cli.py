@@ -102,6 +102,8 @@ def test_resume_refuses_other_settings(full_run, data_root, tmp_path):
     shutil.copytree(full_run[0], out)
     with pytest.raises(SystemExit, match='--lr 0.001 \\(now 0.01\\)'):
         cli.main(train_args(data_root, out, 3, '--lr', '0.01', '--resume'))
+    with pytest.raises(SystemExit, match='--scheduler none \\(now cosine\\)'):
+        cli.main(train_args(data_root, out, 3, '--scheduler', 'cosine', '--resume'))
     with pytest.raises(SystemExit, match='no checkpoint'):
         cli.main(train_args(data_root, tmp_path / 'empty', 3, '--resume'))
 

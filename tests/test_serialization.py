@@ -224,8 +224,8 @@ def test_cuda_tensors_need_map_location_without_a_gpu(tmp_path):
 
 
 # ---------------------------------------------------------------- atomic writes
-def _fail_midway(fd, data):
-    os.write(fd, bytes(data[:len(data) // 2]))
+def _fail_midway(f, data):
+    f.write(bytes(data[:len(data) // 2]))
     raise OSError(28, 'No space left on device')
 
 

@@ -206,7 +206,8 @@ def _resume(trainer, config):
     if not os.path.exists(path):
         raise SystemExit(f"--resume: no checkpoint {path}; train without --resume first")
     saved = tg.load(path)['config']
-    changed = [f"--{k.replace('_', '-')} {saved.get(k)} (now {config[k]})" for k in _RUN_KEYS
+    keys = _RUN_KEYS + (('epochs',) if config['scheduler'] != 'none' else ())   # schedule length
+    changed = [f"--{k.replace('_', '-')} {saved.get(k)} (now {config[k]})" for k in keys
                if saved.get(k) != config[k]]
     if changed:
         raise SystemExit(f"--resume: {path} was trained with different settings: "

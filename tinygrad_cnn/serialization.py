@@ -28,6 +28,7 @@ import numpy as np
 import safetensors.numpy
 
 from .backend import cuda_is_available, normalize_device, to_device, to_numpy
+from .files import atomic_write
 from .tensor import Tensor
 
 __all__ = ['save', 'load']
@@ -131,48 +132,9 @@ def _decode(node, arrays, device):
 
 
 # ---------------------------------------------------------------- files
-def _write_all(fd, data):
-    """Write all of ``data`` to file descriptor ``fd`` (os.write may write less than asked)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def _atomic_write(path, data):
-    """Replace ``path`` by a file holding ``data``, all or nothing.
-
-    The data goes to a temporary file next to ``path`` (same file system, so
-    the rename is atomic), is flushed to disk (fsync), and only then renamed
-    over ``path``. Any failure removes the temporary file and leaves ``path``
-    as it was.
-    """
-    path = os.path.abspath(os.fspath(path))
-    directory, name = os.path.split(path)
-    tmp = os.path.join(directory, f'.{name}.{os.urandom(4).hex()}.tmp')
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_BINARY', 0), 0o666)
-    try:
-        try:
-            _write_all(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:                        # make the rename itself durable (POSIX; not possible on Windows)
-        dir_fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
+def _write_all(f, data):
+    """Write ``data`` to the open file ``f`` (a seam for the tests' failure injection)."""
+    f.write(data)
 
 
 def save(obj, f):
@@ -193,7 +155,7 @@ def save(obj, f):
     if hasattr(f, 'write'):
         f.write(data)
     else:
-        _atomic_write(f, data)
+        atomic_write(f, lambda out: _write_all(out, data))
 
 
 def _read_header(data, name):

@@ -37,7 +37,8 @@ import numpy as np
 import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn.random import get_rng_state, set_rng_state
-from tinygrad_cnn.viz._common import atomic_write, evaluating
+from tinygrad_cnn.files import atomic_write
+from tinygrad_cnn.viz._common import evaluating
 
 __all__ = ['train_one_epoch', 'evaluate', 'confusion_matrix', 'Trainer', 'FASHION_MNIST_CLASSES']
 
@@ -413,11 +414,8 @@ class Trainer:
     def write_metrics(self):
         """Write ``out_dir/metrics.json`` atomically (readers never see half a file)."""
         text = json.dumps(self.metrics(), indent=1)
-
-        def write(tmp):
-            with open(tmp, 'w') as f:
-                f.write(text)
-        return atomic_write(os.path.join(self.out_dir, 'metrics.json'), write)
+        return atomic_write(os.path.join(self.out_dir, 'metrics.json'),
+                            lambda f: f.write(text.encode()))
 
     def write_outputs(self):
         """Write metrics.json, training_curves.png and confusion_matrix.png into ``out_dir``.

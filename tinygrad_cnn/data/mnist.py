@@ -19,12 +19,12 @@ import hashlib
 import os
 import struct
 import sys
-import tempfile
 import urllib.request
 import zlib
 
 import numpy as np
 
+from tinygrad_cnn.files import atomic_write
 from tinygrad_cnn.tensor import Tensor
 from .collate import default_collate
 from .dataset import Dataset
@@ -84,22 +84,17 @@ def download_url(url, folder, filename, md5):
     """
     os.makedirs(folder, exist_ok=True)
     request = urllib.request.Request(url, headers={'User-Agent': 'tinygrad_cnn'})
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{filename}.', suffix='.part')
-    try:
+
+    def fetch(f):
         digest = hashlib.md5(usedforsecurity=False)
-        with os.fdopen(fd, 'wb') as f, urllib.request.urlopen(request, timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             for chunk in iter(lambda: response.read(1 << 20), b''):
                 f.write(chunk)
                 digest.update(chunk)
-            f.flush()
-            os.fsync(f.fileno())
-        if digest.hexdigest() != md5:
+        if digest.hexdigest() != md5:        # raising here leaves no file behind
             raise RuntimeError(f"download: checksum mismatch for {url}: MD5 {digest.hexdigest()}, "
                                f"expected {md5}")
-        os.replace(tmp, os.path.join(folder, filename))
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_write(os.path.join(folder, filename), fetch)
 
 
 class MNIST(Dataset):

@@ -3,7 +3,8 @@ message, atomic file writes, running a model in eval mode."""
 import contextlib
 import importlib
 import os
-import tempfile
+
+from ..files import atomic_write
 
 
 def require(module):
@@ -16,38 +17,10 @@ def require(module):
                           f"extra: pip install 'tinygrad_cnn[viz]' (or pip install {top})") from err
 
 
-def _umask():
-    mask = os.umask(0)                     # the only way to read it is to set it
-    os.umask(mask)
-    return mask
-
-
-def atomic_write(path, write):
-    """Call ``write(tmp_path)``, then move the result onto ``path`` in one step.
-
-    Readers (a browser, a notebook refreshing the image) never see a
-    half-written file, and a failed write leaves the old file in place.
-    """
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path) + '.',
-                               suffix='.tmp')
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())       # mkstemp makes it private; use the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
-
-
 def save_figure(fig, path, **savefig_kwargs):
     """Save a matplotlib Figure to ``path`` atomically; the format comes from the suffix."""
     fmt = os.path.splitext(os.fspath(path))[1].lstrip('.').lower() or 'png'
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, **savefig_kwargs))
+    return atomic_write(path, lambda f: fig.savefig(f, format=fmt, **savefig_kwargs))
 
 
 @contextlib.contextmanager

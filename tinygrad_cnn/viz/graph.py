@@ -17,12 +17,12 @@ their names and edges remain, so the graph still draws, without op shapes.
 import bisect
 import collections
 import os
-from pathlib import Path
 
 from ..autograd import Function, _topological_order
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._common import atomic_write, require
+from ..files import atomic_write
+from ._common import require
 
 # torchviz's look: filled monospace boxes
 _NODE_ATTR = dict(style='filled', shape='box', align='left', fontsize='10', ranksep='0.1',
@@ -252,4 +252,4 @@ def render_graph(tensor, path, format=None, **kwargs):
             "'sudo apt-get install graphviz' (Debian/Ubuntu), 'brew install graphviz' (macOS), "
             "'conda install graphviz' (conda), or see https://graphviz.org/download/. "
             "graph_to_dot() gives the DOT source without it.") from err
-    return atomic_write(path, lambda tmp: Path(tmp).write_bytes(data))
+    return atomic_write(path, lambda f: f.write(data))
