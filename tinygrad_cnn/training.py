@@ -130,8 +130,11 @@ def train_one_epoch(model, loader, optimizer, loss_fn=F.cross_entropy, *, schedu
             totals['seconds'] += time.perf_counter() - start
             if bar is not None:
                 m = _epoch_metrics(totals)
+                # refresh on the last step: tqdm rate-limits redraws, and a short epoch
+                # would otherwise never show its numbers
                 bar.set_postfix(loss=f"{m['loss']:.4f}", acc=f"{m['accuracy']:.4f}",
-                                samples_s=f"{m['samples_per_s']:.0f}", refresh=False)
+                                samples_s=f"{m['samples_per_s']:.0f}",
+                                refresh=totals['steps'] == bar.total)
             if after_step is not None:
                 after_step(totals)
             start = time.perf_counter()
