@@ -53,10 +53,7 @@ class Sequential(Module):
         for key in (keys[idx] if isinstance(idx, slice) else
                     [keys[_index(idx, len(keys), 'Sequential')]]):
             del self._modules[key]
-        # renumber, as PyTorch does, so that indices stay 0..n-1
-        modules = list(self._modules.values())
-        self._modules.clear()
-        self._modules.update((str(i), m) for i, m in enumerate(modules))
+        _renumber(self, list(self._modules.values()))
 
     def __len__(self):
         return len(self._modules)
@@ -81,14 +78,20 @@ class Sequential(Module):
             raise IndexError(f"Sequential.insert: index {index} is out of range for length {n}")
         modules = list(self._modules.values())
         modules.insert(index, module)
-        self._modules.clear()
-        self._modules.update((str(i), m) for i, m in enumerate(modules))
+        _renumber(self, modules)
         return self
 
     def pop(self, idx):
         module = self[idx]
         del self[idx]
         return module
+
+
+def _renumber(container, modules):
+    """Register ``modules`` under the names '0'..'n-1', as PyTorch keeps them after a
+    deletion or insertion (the keys are the indices)."""
+    container._modules.clear()
+    container._modules.update((str(i), m) for i, m in enumerate(modules))
 
 
 class ModuleList(Module):
@@ -111,8 +114,7 @@ class ModuleList(Module):
     def __delitem__(self, idx):
         modules = list(self._modules.values())
         del modules[idx if isinstance(idx, slice) else _index(idx, len(modules), 'ModuleList')]
-        self._modules.clear()
-        self._modules.update((str(i), m) for i, m in enumerate(modules))
+        _renumber(self, modules)
 
     def __len__(self):
         return len(self._modules)
