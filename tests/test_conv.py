@@ -185,6 +185,7 @@ CONV_CASES = [
     (2, (2, 3, 5, 6), (3, 1, 3, 3), dict(stride=2, padding=1, groups=3)),  # depthwise (MobileNet)
     (2, (1, 4, 5, 7), (2, 2, 1, 1), dict(stride=2, groups=2)),            # grouped 1x1
     (2, (3, 2, 5, 5), (4, 2, 5, 5), dict()),                              # LeNet C5: 1x1 output
+    (2, (2, 4, 3, 2), (6, 2, 3, 2), dict(stride=2, groups=2)),            # grouped, kernel = input
     (3, (1, 2, 4, 5, 4), (2, 1, 2, 3, 2), dict(stride=(1, 2, 1), padding=(1, 0, 1), groups=2)),
 ]
 
@@ -215,6 +216,10 @@ TRANSPOSE_CASES = [
     (2, (1, 2, 3, 4), (2, 3, 3, 2), dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2))),
     (2, (2, 4, 3, 3), (4, 1, 3, 3), dict(stride=2, groups=4, dilation=2, output_padding=1)),
     (3, (1, 2, 2, 3, 2), (2, 2, 2, 2, 3), dict(stride=(2, 1, 2), padding=(0, 1, 1))),
+    # stride 1 everywhere (the flat col2im): with padding, dilation and groups
+    (2, (2, 4, 3, 4), (4, 2, 3, 2), dict(padding=(1, 0), dilation=(2, 1), groups=2)),
+    (1, (3, 2, 6), (2, 3, 4), dict(padding=2)),
+    (2, (2, 4, 1, 1), (4, 3, 4, 4), dict(stride=3)),      # 1x1 input: one window (DCGAN's first layer)
 ]
 
 
