@@ -1,20 +1,23 @@
 """Training speed and memory of LeNet-5 (batch 128, Adam) against PyTorch CPU.
 
-    python benchmarks/bench_train.py [--batches 50] [--segments 4] [--warmup 5] [--threads N]
+    python benchmarks/bench_train.py [--batches 50] [--segments 8] [--warmup 5] [--threads N]
 
 Trains LeNet-5 (ReLU, max-pool, padding=2) on Fashion-MNIST batches (random
 data of the same shape if the files are absent) with the same loop in
 tinygrad_cnn and, when it is installed, PyTorch, in the same process with the
-same number of threads. After ``--warmup`` batches it times ``--segments``
-segments of ``--batches`` batches each and prints samples per second, the
-time of a 60,000-sample epoch extrapolated from them, the ratio to PyTorch,
-and the resident memory after each segment (flat = no graph is kept alive
-between steps) and at its peak during training (``resource.getrusage`` where
-Linux cannot reset the peak after loading the data).
+same number of threads, and prints samples per second, the time of a
+60,000-sample epoch extrapolated from them, and the ratio to PyTorch.
 
-Order: tinygrad_cnn, then PyTorch, then tinygrad_cnn again (the median of both
-tinygrad_cnn rounds is reported), so that a change in machine load shows up
-rather than biasing the ratio.
+Memory first: tinygrad_cnn alone trains ``--warmup`` batches, then
+``--segments`` segments of ``--batches`` batches, printing the resident
+memory after each segment (flat = no graph is kept alive between steps) and
+its peak during training (``resource.getrusage`` where Linux cannot reset the
+peak after loading the data).
+
+Then speed, segment by segment, the two frameworks back to back (who goes
+first alternates): a burst of load on a shared machine then spoils one pair,
+not the whole comparison. The times are the medians of the segments, the
+ratio is the median of the per-pair ratios (with their range).
 """
 import os
 
@@ -27,7 +30,7 @@ import time
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument('--batches', type=int, default=50, help="batches per timed segment")
-parser.add_argument('--segments', type=int, default=4)
+parser.add_argument('--segments', type=int, default=8)
 parser.add_argument('--warmup', type=int, default=5, help="untimed batches first")
 parser.add_argument('--batch-size', type=int, default=128)
 parser.add_argument('--threads', type=int, default=None,
@@ -132,55 +135,65 @@ class Torch:
         return loss.item()
 
 
-def run(framework, x, y, rng, report_memory):
-    """Seconds per sample of each timed segment; prints RSS after each when asked."""
+def batches(x, y, rng):
+    """Endless random batches (contiguous slices: no copy, as a DataLoader's prefetch)."""
     bs = ARGS.batch_size
-
-    def batch():
+    while True:
         idx = rng.integers(0, len(x) - bs)
-        return x[idx:idx + bs], y[idx:idx + bs]
+        yield x[idx:idx + bs], y[idx:idx + bs]
 
-    for _ in range(ARGS.warmup):
-        framework.step(*batch())
-    per_sample, rss = [], [rss_mib()]
-    for _ in range(ARGS.segments):
-        start = time.perf_counter()
-        for _ in range(ARGS.batches):
-            framework.step(*batch())
-        per_sample.append((time.perf_counter() - start) / (ARGS.batches * bs))
-        rss.append(rss_mib())
-    if report_memory:
-        print(f"  {framework.name}: RSS after warm-up and after each of {ARGS.segments} segments "
-              f"of {ARGS.batches} batches: " + ", ".join(f"{r:.0f}" for r in rss) + " MiB")
-    return per_sample
+
+def segment(framework, data):
+    """Train ``--batches`` batches; seconds per sample."""
+    start = time.perf_counter()
+    for _ in range(ARGS.batches):
+        framework.step(*next(data))
+    return (time.perf_counter() - start) / (ARGS.batches * ARGS.batch_size)
 
 
 def main():
     x, y, source = load_data()
     data_mib = (x.nbytes + y.nbytes) / 2 ** 20
     reset = reset_peak_rss()
-    rng = np.random.default_rng(0)
+    data = batches(x, y, np.random.default_rng(0))
     print(f"LeNet-5 training (ReLU, max-pool, padding=2, Adam, batch {ARGS.batch_size}) on {source}; "
           f"{THREADS} threads; {ARGS.warmup} warm-up batches, {ARGS.segments} x {ARGS.batches} timed")
     ours = Ours()
-    times = {'ours': run(ours, x, y, rng, report_memory=True)}
+    for _ in range(ARGS.warmup):
+        ours.step(*next(data))
+    rss = [rss_mib()]
+    times = {ours.name: []}
+    for _ in range(ARGS.segments):
+        times[ours.name].append(segment(ours, data))
+        rss.append(rss_mib())
+    print(f"  {ours.name}: RSS after warm-up and after each of {ARGS.segments} segments "
+          f"of {ARGS.batches} batches: " + ", ".join(f"{r:.0f}" for r in rss) + " MiB")
     peak_ours = peak_rss_mib()
-    torch_fw = None
+
+    torch_fw, ratios = None, []
     if not ARGS.no_torch:
         try:
             torch_fw = Torch()
         except ImportError:
             print("  (PyTorch not installed: no comparison)")
     if torch_fw is not None:
-        times['torch'] = run(torch_fw, x, y, rng, report_memory=False)
-        times['ours'] += run(ours, x, y, rng, report_memory=True)
+        for _ in range(ARGS.warmup):
+            torch_fw.step(*next(data))
+        times = {ours.name: [], torch_fw.name: []}
+        for i in range(ARGS.segments):
+            pair = (ours, torch_fw) if i % 2 == 0 else (torch_fw, ours)
+            for framework in pair:
+                times[framework.name].append(segment(framework, data))
+            ratios.append(times[ours.name][-1] / times[torch_fw.name][-1])
 
-    rows = [(ours.name, statistics.median(times['ours']))]
-    if torch_fw is not None:
-        rows.append((torch_fw.name, statistics.median(times['torch'])))
     print(f"{'framework':<22} {'samples/s':>10} {'s / 60k epoch':>14} {'ratio':>6}")
-    for name, t in rows:
-        print(f"{name:<22} {1 / t:>10.0f} {t * EPOCH:>14.1f} {t / rows[-1][1]:>6.2f}")
+    for name, per_sample in times.items():
+        t = statistics.median(per_sample)
+        ratio = statistics.median(ratios) if ratios and name == ours.name else 1.0
+        print(f"{name:<22} {1 / t:>10.0f} {t * EPOCH:>14.1f} {ratio:>6.2f}")
+    if ratios:
+        print(f"ratio per back-to-back segment pair: {min(ratios):.2f} to {max(ratios):.2f} "
+              f"(median {statistics.median(ratios):.2f})")
     since = "during training" if reset else "of the process, including loading the data"
     print(f"peak RSS {since}: {peak_ours:.0f} MiB (of which the data set: {data_mib:.0f} MiB) before "
           f"PyTorch was loaded" + (f"; {peak_rss_mib():.0f} MiB with PyTorch" if torch_fw else ""))
