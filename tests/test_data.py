@@ -17,7 +17,7 @@ from hypothesis import given, settings, strategies as st
 import tinygrad_cnn as tg
 from tinygrad_cnn import Tensor
 from tinygrad_cnn.data import (MNIST, ConcatDataset, DataLoader, Dataset, FashionMNIST, Subset,
-                               TensorDataset, default_collate, random_split, read_idx)
+                               TensorDataset, default_collate, default_convert, random_split, read_idx)
 from tinygrad_cnn.data import transforms as T
 
 SYSTEM_FASHION = "/usr/share/datasets/fashion-mnist"
@@ -101,6 +101,21 @@ def test_batching_and_drop_last():
         DataLoader(ds, shuffle=True, generator=-1)
     with pytest.raises(TypeError, match="generator"):
         DataLoader(ds, shuffle=True, generator=0.5)
+
+
+def test_batch_size_none_gives_single_converted_samples():
+    # PyTorch's batch_size=None: no batching; numpy arrays become Tensors, tuples lists
+    loader = DataLoader([(np.ones(2), 1), (np.zeros(2), 0)], batch_size=None)
+    items = list(loader)
+    assert len(loader) == 2 and len(items) == 2
+    assert isinstance(items[0], list) and items[0][1] == 1
+    assert isinstance(items[0][0], Tensor) and items[0][0].numpy().tolist() == [1.0, 1.0]
+    ds = TensorDataset(np.arange(5), np.arange(5) * 2.0)
+    shuffled = [int(x.item()) for x, _ in DataLoader(ds, batch_size=None, shuffle=True, generator=3)]
+    assert sorted(shuffled) == [0, 1, 2, 3, 4]
+    assert default_convert({'a': np.float32(2.0), 'b': 'x'})['a'].dtype == np.float32
+    with pytest.raises(ValueError, match="drop_last"):
+        DataLoader(ds, batch_size=None, drop_last=True)
 
 
 @settings(deadline=None, max_examples=25)
@@ -275,6 +290,8 @@ def test_to_tensor_scales_uint8_and_moves_channels():
     from PIL import Image
     t = T.ToTensor()(Image.fromarray(rgb))
     np.testing.assert_allclose(t.numpy(), rgb.transpose(2, 0, 1) / 255, rtol=1e-6)
+    bits = T.ToTensor()(Image.fromarray(np.array([[0, 255]], np.uint8)).convert('1'))
+    assert bits.dtype == np.float32 and bits.numpy().tolist() == [[[0.0, 1.0]]]   # 1-bit image
     with pytest.raises(TypeError, match="Tensor"):
         T.ToTensor()(t)
 

@@ -75,6 +75,19 @@ def test_softplus_is_stable_for_large_inputs():
     assert big.grad.tolist() == [1.0]
 
 
+def test_gelu_and_elu_edge_inputs():
+    x = tg.tensor(1.0)                     # 0-d input: exact gelu needs an array from erf
+    assert F.gelu(x).item() == pytest.approx(0.5 * (1 + math.erf(1 / math.sqrt(2))), rel=1e-7)
+    # elu'(x) = alpha exp(x) for x < 0, exact even where y + alpha would cancel
+    z = tg.tensor([-20.0, -50.0], dtype=tg.float32, requires_grad=True)
+    F.elu(z, alpha=2.0).sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), 2 * np.exp([-20.0, -50.0]), rtol=1e-6)
+    F.selu(z).sum().backward()
+    np.testing.assert_allclose(z.grad.numpy() - 2 * np.exp([-20.0, -50.0]),
+                               1.0507009873554805 * 1.6732632423543772 * np.exp([-20.0, -50.0]),
+                               rtol=1e-5)
+
+
 def test_kinks_follow_pytorch():
     x = tg.tensor([0.0, 6.0, -1.0, 1.0], requires_grad=True)
     F.relu6(x).sum().backward()           # hardtanh's gradient is 0 at the corners

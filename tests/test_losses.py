@@ -153,6 +153,20 @@ def test_cross_entropy_all_ignored_is_nan():
     assert F.cross_entropy(t64(X), tg.tensor([-100, -100, -100]), reduction='sum').item() == 0
 
 
+@pytest.mark.parametrize('loss', [
+    lambda x, t: F.cross_entropy(x, t, ignore_index=1),
+    lambda x, t: F.cross_entropy(x, t, ignore_index=1, label_smoothing=0.2,
+                                 weight=tg.tensor([1.0, 2.0, 3.0, 4.0])),
+    lambda x, t: F.nll_loss(x.log_softmax(1), t, ignore_index=1)])
+def test_mean_over_all_ignored_targets_has_zero_gradient(loss):
+    # 0/0 = nan for the value, but (as PyTorch) no nan in the gradient: nothing to learn
+    x = t64(X)
+    out = loss(x, tg.tensor([1, 1, 1]))
+    out.backward()
+    assert np.isnan(out.item())
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(X.shape))
+
+
 @settings(deadline=None, max_examples=20)
 @given(n=st.integers(1, 4), c=st.integers(2, 5), extra=st.sampled_from([(), (2,), (1, 3)]),
        reduction=st.sampled_from(REDUCTIONS), smoothing=st.sampled_from([0.0, 0.1, 1.0]),
@@ -393,3 +407,42 @@ def test_loss_modules_match_functional(rng):
     assert list(nn.BCEWithLogitsLoss(pos_weight=w).state_dict()) == ['pos_weight']
     with pytest.warns(UserWarning, match='deprecated'):
         assert nn.MSELoss(size_average=False).reduction == 'sum'
+
+
+def test_legacy_size_average_and_reduce_in_pytorch_positions():
+    x, t = t64(X), tg.tensor([0, 1, 3])
+    per_sample = F.cross_entropy(x, t, reduction='none').numpy()
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        # positional, as PyTorch: weight, size_average, ignore_index, reduce
+        out = F.cross_entropy(x, t, None, False, 1)
+    assert out.item() == pytest.approx(per_sample[[0, 2]].sum())
+    with pytest.warns(UserWarning):
+        assert F.mse_loss(x, x * 0, reduce=False).shape == X.shape
+    with pytest.warns(UserWarning):
+        assert nn.L1Loss(size_average=False)(x, x * 0).item() == pytest.approx(np.abs(X).sum())
+    with pytest.warns(UserWarning):
+        assert F.nll_loss(x, t, None, None, -100, False).shape == (3,)
+
+
+@pytest.mark.parametrize('reduction', REDUCTIONS)
+def test_elementwise_weight_of_regression_losses(reduction):
+    a, b = X, X[::-1] * 0.5
+    w = np.linspace(0.1, 1.2, X.size).reshape(X.shape)
+    d = a - b
+    huber = np.where(np.abs(d) < 1, 0.5 * d * d, np.abs(d) - 0.5)
+    # mse and l1: 'mean' is the weighted mean sum(w l) / sum(w); huber: the plain mean of w l
+    for fn, elem, mean in ((F.mse_loss, d * d, (w * d * d).sum() / w.sum()),
+                           (F.l1_loss, np.abs(d), (w * np.abs(d)).sum() / w.sum()),
+                           (F.huber_loss, huber, (w * huber).mean())):
+        out = fn(t64(a), t64(b), reduction=reduction, weight=tg.tensor(w)).numpy()
+        expected = {'none': w * elem, 'sum': (w * elem).sum(), 'mean': mean}[reduction]
+        np.testing.assert_allclose(out, expected, rtol=1e-12)
+    with pytest.raises(ValueError, match='same size'):
+        F.mse_loss(t64(a), t64(b), weight=tg.ones(4))
+
+
+def test_kl_div_treats_zero_target_as_zero_and_negative_as_nan():
+    out = F.kl_div(tg.tensor([-1.0, -2.0, -0.5]), tg.tensor([0.0, 0.5, -0.1]), reduction='none')
+    assert out.numpy()[0] == 0
+    assert out.numpy()[1] == pytest.approx(0.5 * (np.log(0.5) + 2.0))
+    assert np.isnan(out.numpy()[2])

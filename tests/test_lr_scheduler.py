@@ -150,6 +150,11 @@ def test_reduce_on_plateau_by_hand():
     opt = make_optimizer(lrs=(1e-8,))
     sched = S.ReduceLROnPlateau(opt, patience=0)
     assert lr_sequence(opt, sched, 2, [1.0, 2.0])[-1, 0] == 1e-8
+    # PyTorch's state_dict keys, 'mode_worse' included
+    assert set(S.ReduceLROnPlateau(make_optimizer(), mode='max').state_dict()) >= {
+        'factor', 'min_lrs', 'patience', 'cooldown', 'cooldown_counter', 'mode', 'threshold',
+        'threshold_mode', 'best', 'num_bad_epochs', 'mode_worse', 'eps', 'last_epoch', '_last_lr'}
+    assert S.ReduceLROnPlateau(make_optimizer(), mode='max').state_dict()['mode_worse'] == -np.inf
     with pytest.raises(ValueError, match='Factor should be < 1.0'):
         S.ReduceLROnPlateau(make_optimizer(), factor=1.0)
     with pytest.raises(ValueError, match='mode'):

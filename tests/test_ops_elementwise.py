@@ -255,7 +255,7 @@ def test_clamp_with_tensor_bounds(rng):
     np.testing.assert_allclose(y.numpy(), np.clip(x.numpy(), -0.5, 0.7))
     assert tg.gradcheck(lambda x: tg.clamp(x, min=lo, max=hi), (x,))
     assert tg.gradgradcheck(lambda x: tg.clamp(x * x, min=lo, max=hi), (x,))
-    with pytest.raises(ValueError, match="clamp"):
+    with pytest.raises(RuntimeError, match="clamp"):       # PyTorch's type
         x.clamp()
 
 
@@ -360,7 +360,7 @@ def test_comparisons_and_logic_have_no_grad():
     np.testing.assert_array_equal((~m).numpy(), [True, False, False])
     np.testing.assert_array_equal((m & (x < 3)).numpy(), [False, True, False])
     np.testing.assert_array_equal((m | (x < 2)).numpy(), [True, True, True])
-    assert x.sign().tolist() == [1, 1, 1] and not x.floor().requires_grad
+    assert x.sign().tolist() == [1, 1, 1]
     assert Tensor([float('nan'), 1.0]).isnan().tolist() == [True, False]
 
 
@@ -370,3 +370,73 @@ def test_integer_tensors_compute_without_grad():
     assert (i / 2).dtype == np.float32 and (i / 2).tolist() == [0.5, 1.0, 1.5]
     assert (i * 0.5).dtype == np.float32
     assert (-i).tolist() == [-1, -2, -3] and i.abs().dtype == np.int64
+
+
+# ---------------------------------------------- regressions found by differential testing vs PyTorch
+
+def test_clamp_tensor_bounds_route_gradients_like_pytorch():
+    # x wins at a bound (no half/half split); min wins below it; max wins above it or if min > max
+    f64 = np.float64
+    x = Tensor([-1.0, 1.0, 0.0, 0.5, 3.0, -3.0], requires_grad=True, dtype=f64)
+    lo = Tensor([-1.0, -1, -1, 1, 1, 1], requires_grad=True, dtype=f64)
+    hi = Tensor([1.0, 1, 1, -1, 1, 2], requires_grad=True, dtype=f64)
+    y = tg.clamp(x, lo, hi)
+    np.testing.assert_array_equal(y.numpy(), [-1, 1, 0, -1, 1, 1])
+    y.backward(Tensor([1.0, 2, 3, 4, 5, 6]))
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 2, 3, 0, 0, 0])
+    np.testing.assert_array_equal(lo.grad.numpy(), [0, 0, 0, 0, 0, 6])
+    np.testing.assert_array_equal(hi.grad.numpy(), [0, 0, 0, 4, 5, 0])
+    # broadcast bounds get summed gradients
+    x = Tensor(np.array([[-2.0, 0.0, 2.0]] * 2), requires_grad=True)
+    lo = Tensor([-1.0], requires_grad=True, dtype=f64)
+    x.clamp(min=lo).sum().backward()
+    assert lo.grad.tolist() == [2.0] and x.grad.tolist() == [[0, 1, 1]] * 2
+    # scalar bounds with min > max: all values are max and no gradient passes (PyTorch)
+    x = Tensor([-2.0, 0.0, 2.0], requires_grad=True)
+    y = x.clamp(1.0, -1.0)
+    y.sum().backward()
+    assert y.tolist() == [-1, -1, -1] and x.grad.tolist() == [0, 0, 0]
+    assert x.clamp_min(0.5).tolist() == [0.5, 0.5, 2]
+    assert tg.clamp_max(x, 0.5).tolist() == [-2, 0, 0.5]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # inf/nan on purpose
+def test_pow_gradients_follow_pytorch_at_zero_and_negative_bases():
+    x = Tensor(np.array([0.0, 0.0, -2.0, 2.0]), requires_grad=True)
+    y = Tensor(np.array([0.0, 2.0, 2.0, -1.0]), requires_grad=True)
+    (x ** y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0, 0, -4, -0.25])      # 0 * 0**-1 is 0, not nan
+    g = y.grad.numpy()                    # d/dy = x^y log x: 0 at x == 0, nan for x < 0
+    assert g[0] == 0 and g[1] == 0 and np.isnan(g[2]) and np.isclose(g[3], 0.5 * np.log(2))
+    x = Tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    (0 ** x).sum().backward()                                           # 0**x: -inf below 0
+    assert x.grad.tolist() == [-np.inf, 0, 0]
+    assert tg.gradcheck(lambda a, b: a ** b, (Tensor(np.array([0.5, 1.5]), requires_grad=True),
+                                              Tensor(np.array([0.0, -1.5]), requires_grad=True)))
+
+
+def test_floor_ceil_round_sign_are_differentiable_with_zero_gradient():
+    x = Tensor(np.array([-1.5, 0.5, 2.5]), requires_grad=True)
+    for fn, ref in [(x.floor, [-2, 0, 2]), (x.ceil, [-1, 1, 3]), (x.round, [-2, 0, 2]),
+                    (x.trunc, [-1, 0, 2]), (x.sign, [-1, 1, 1])]:
+        y = fn()
+        assert y.requires_grad and y.tolist() == ref and y.dtype == np.float64
+        (y * x).sum().backward()           # d/dx (f(x) * x) = f(x): f itself passes 0
+        assert x.grad.tolist() == ref
+        x.grad = None
+    assert Tensor([1, -2]).floor().dtype == np.int64 and Tensor([1, -2]).round().tolist() == [1, -2]
+
+
+def test_floordiv_and_remainder_promote_and_differentiate_like_pytorch():
+    x = Tensor(np.array([-7.0, 7.0, 5.5], np.float32), requires_grad=True)
+    y = Tensor(np.array([2.0, -2.0, 2.0]), requires_grad=True)             # float64
+    assert (x // 2).dtype == np.float32 and (x // Tensor([2, 2, 2])).dtype == np.float32
+    assert (Tensor([-7, 7]) // 2).tolist() == [-4, 3] and (7.5 // Tensor([2.0])).tolist() == [3]
+    r = x.to(np.float64) % y
+    assert r.tolist() == [1, -1, 1.5] and (5 % Tensor([3, -3])).tolist() == [2, -1]
+    r.sum().backward()
+    assert y.grad.tolist() == [4, 4, -2]                                  # -floor(x / y)
+    assert x.grad.tolist() == [1, 1, 1] and x.grad.dtype == np.float32
+    assert Tensor([-7, 7]).div(2, rounding_mode='trunc').tolist() == [-3, 3]
+    assert Tensor([-7.0, 7.0]).div(2, rounding_mode='floor').tolist() == [-4, 3]
+    assert Tensor([-7, 7]).div(Tensor([2, 2]), rounding_mode='trunc').dtype == np.int64

@@ -194,8 +194,10 @@ def test_zero_grad_and_closure():
     loss = opt.step(closure)
     assert loss.item() == 5.0
     np.testing.assert_allclose(p.numpy(), [0.0, 0.0])     # p - 0.5 * 2p
+    grad = p.grad
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(p.grad.numpy(), [0.0, 0.0])
+    assert p.grad is grad                                 # zeroed in place, as PyTorch
+    np.testing.assert_array_equal(grad.numpy(), [0.0, 0.0])
     opt.zero_grad()
     assert p.grad is None
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 import tinygrad_cnn as tg
+import tinygrad_cnn.nn as nn
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn import Tensor
 
@@ -97,9 +98,20 @@ def test_pad_property_matches_reference(mode, size, data):
     if mode == 'circular':        # the wrapped amount may not exceed what is kept
         assume(all(max(lo, hi, 0) <= n - max(-lo, 0) - max(-hi, 0)
                    for n, lo, hi in zip(reversed(size), pad[::2], pad[1::2])))
-    assume(all(n + lo + hi >= 0 for n, lo, hi in zip(reversed(size), pad[::2], pad[1::2])))
+    out = [n + lo + hi for n, lo, hi in zip(reversed(size), pad[::2], pad[1::2])]
+    assume(min(out) >= 0 and (mode in ('constant', 'circular') or max(out) >= 1))
     x = np.random.default_rng(nd).standard_normal(shape)
     np.testing.assert_array_equal(F.pad(t64(x, False), pad, mode=mode).numpy(), pad_ref(x, pad, mode))
+
+
+def test_pad_crops_past_the_padding():
+    x = t64([[[0.0, 1.0, 2.0]]], False)
+    # reflect/replicate pad, then crop: a crop may reach into the padding (as PyTorch)
+    np.testing.assert_array_equal(F.pad(x, (-4, 2), mode='replicate').numpy(), [[[2]]])
+    np.testing.assert_array_equal(F.pad(x, (-3, 2), mode='reflect').numpy(), [[[1, 0]]])
+    # one padded dim may become empty as long as another is not (PyTorch's check)
+    assert F.pad(tg.zeros(1, 5, 2), (-2, 0, 1, -3), mode='reflect').shape == (1, 3, 0)
+    np.testing.assert_array_equal(F.pad(x, (1, -3), value=5.0).numpy(), [[[5]]])   # crop all, pad 1
 
 
 def test_pad_float32_and_unbatched(rng):
@@ -111,15 +123,21 @@ def test_pad_float32_and_unbatched(rng):
 
 
 @pytest.mark.parametrize("call, exc, words", [
-    (lambda: F.pad(tg.zeros(1, 1, 3, 3), (1,)), ValueError, ["pad", "even"]),
-    (lambda: F.pad(tg.zeros(1, 1, 3, 3), (1, 1), mode='mirror'), ValueError, ["pad", "'mirror'"]),
+    # exception types as PyTorch's
+    (lambda: F.pad(tg.zeros(1, 1, 3, 3), (1,)), RuntimeError, ["pad", "even"]),
+    (lambda: F.pad(tg.zeros(1, 1, 3, 3), (1, 1), mode='mirror'), NotImplementedError, ["pad", "'mirror'"]),
     (lambda: F.pad(tg.zeros(1, 1, 3, 3), (3, 0), mode='reflect'), RuntimeError, ["pad", "reflect", "(3, 0)", "3"]),
     (lambda: F.pad(tg.zeros(1, 1, 3, 3), (4, 0), mode='circular'), RuntimeError, ["pad", "circular", "(4, 0)"]),
     (lambda: F.pad(tg.zeros(1, 1, 3, 3), (1, 1), mode='reflect'), NotImplementedError,
      ["pad", "reflect", "(1, 1, 3, 3)"]),
     (lambda: F.pad(tg.zeros(1, 1, 3, 3), (-2, -2)), RuntimeError, ["pad", "(-2, -2)", "(1, 1, 3, 3)"]),
-    (lambda: F.pad(tg.zeros(2, 2), (1, 1, 1, 1, 1, 1)), ValueError, ["pad", "(2, 2)"]),
-    (lambda: F.pad(tg.zeros(1, 3, 3), (1, 1), mode='reflect', value=1.0), ValueError, ["pad", "value"]),
+    (lambda: F.pad(tg.zeros(2, 2), (1, 1, 1, 1, 1, 1)), RuntimeError, ["pad", "(2, 2)"]),
+    (lambda: F.pad(tg.zeros(1, 3, 3), (1, 1), mode='reflect', value=1.0), RuntimeError, ["pad", "value"]),
+    # PyTorch crops before constant/circular padding: no cropping more than the dim
+    (lambda: F.pad(tg.zeros(1, 5, 2, 1), (-2, 3)), RuntimeError, ["pad", "(-2, 3)", "(1, 5, 2, 1)"]),
+    (lambda: F.pad(tg.zeros(1, 1, 3), (1, -4), mode='circular'), RuntimeError, ["pad", "(1, -4)"]),
+    (lambda: F.pad(tg.zeros(1, 1, 3), (-2, -1), mode='reflect'), RuntimeError, ["pad", "(-2, -1)", "no output"]),
+    (lambda: F.pad(tg.zeros(1, 1, 3), (-4, 1), mode='replicate'), RuntimeError, ["pad", "(-4, 1)", "no output"]),
 ])
 def test_pad_errors(call, exc, words):
     with pytest.raises(exc) as info:
@@ -225,3 +243,14 @@ def test_unfold_fold_errors(call, exc, words):
         call()
     for word in words:
         assert word in str(info.value), (word, str(info.value))
+
+
+def test_unfold_fold_modules(rng):
+    x = t64(rng.standard_normal((2, 3, 5, 4)), False)
+    unfold = nn.Unfold((2, 3), dilation=1, padding=1, stride=2)
+    assert repr(unfold) == 'Unfold(kernel_size=(2, 3), dilation=1, padding=1, stride=2)'   # as PyTorch
+    cols = unfold(x)
+    np.testing.assert_array_equal(cols.numpy(), F.unfold(x, (2, 3), 1, 1, 2).numpy())
+    fold = nn.Fold((5, 4), (2, 3), padding=1, stride=2)
+    assert repr(fold) == 'Fold(output_size=(5, 4), kernel_size=(2, 3), dilation=1, padding=1, stride=2)'
+    np.testing.assert_array_equal(fold(cols).numpy(), F.fold(cols, (5, 4), (2, 3), 1, 1, 2).numpy())

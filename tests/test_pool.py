@@ -7,6 +7,7 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 import tinygrad_cnn as tg
+import tinygrad_cnn.nn as nn
 import tinygrad_cnn.nn.functional as F
 from tinygrad_cnn import Tensor
 
@@ -27,7 +28,9 @@ def _tup(v, n):
 
 
 def max_pool_ref(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Loops over windows; the first maximum in row-major order wins. Returns (values, flat indices)."""
+    """Loops over windows, PyTorch's rule: the first maximum in row-major order wins, but the
+    last NaN if any, and never the padding (an all -inf window: its first input element).
+    Returns (values, flat indices)."""
     nd = x.ndim - 2
     kernel = _tup(kernel_size, nd)
     stride, padding, dilation = _tup(stride or kernel, nd), _tup(padding, nd), _tup(dilation, nd)
@@ -42,7 +45,7 @@ def max_pool_ref(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=F
                 coords = [o * s - p + kk * d for o, s, p, kk, d in zip(pos, stride, padding, k, dilation)]
                 if all(0 <= v < m for v, m in zip(coords, size)):
                     v = x[(n, c) + tuple(coords)]
-                    if v > best:
+                    if where < 0 or v > best or np.isnan(v):
                         best, where = v, int(np.ravel_multi_index(coords, size))
             y[(n, c) + pos], idx[(n, c) + pos] = best, where
     return y, idx
@@ -78,8 +81,9 @@ def adaptive_ref(x, out, reduce):
         for pos in itertools.product(*map(range, out)):
             sl = tuple(slice(i * m // o, -((-(i + 1) * m) // o)) for i, m, o in zip(pos, size, out))
             window = x[(n, c) + sl]
-            if reduce == 'max':
-                k = np.unravel_index(np.argmax(window), window.shape)   # first max
+            if reduce == 'max':     # first max, or the last NaN (PyTorch's rule)
+                nan = np.flatnonzero(np.isnan(window))
+                k = np.unravel_index(nan[-1] if nan.size else np.argmax(window), window.shape)
                 y[(n, c) + pos] = window[k]
                 idx[(n, c) + pos] = np.ravel_multi_index([s.start + kk for s, kk in zip(sl, k)], size)
             else:
@@ -179,6 +183,39 @@ def test_overlapping_max_pool_accumulates_gradient():
     x = t64([[[0.0, 3.0, 1.0, 2.0, 0.5]]])
     F.max_pool1d(x, 3, stride=1).sum().backward()      # windows 0-2, 1-3, 2-4 -> 3, 3, 2
     np.testing.assert_array_equal(x.grad.numpy(), [[[0, 2, 0, 1, 0]]])
+
+
+def test_max_pool_nan_wins_and_its_last_index_is_returned():
+    nan, inf = np.nan, np.inf
+    x = t64([[[1.0, nan, 3.0, nan, 2.0, -inf, -inf, -inf]]])
+    y, idx = F.max_pool1d(x, 3, stride=1, padding=1, return_indices=True)   # as PyTorch
+    np.testing.assert_array_equal(y.detach().numpy(), [[[nan, nan, nan, nan, nan, 2, -inf, -inf]]])
+    np.testing.assert_array_equal(idx.numpy(), [[[1, 1, 3, 3, 3, 4, 5, 6]]])
+    y.backward(tg.ones(1, 1, 8, dtype=tg.float64))
+    np.testing.assert_array_equal(x.grad.numpy(), [[[0, 2, 0, 3, 1, 1, 1, 0]]])
+    _, idx = F.max_pool2d(t64([[[[1.0, nan], [nan, 2.0]]]]), 2, return_indices=True)
+    assert idx.item() == 2
+    _, idx = F.max_pool2d(t64([[[[1.0, nan], [nan, 2.0]]]]), (1, 2), return_indices=True)  # global
+    np.testing.assert_array_equal(idx.numpy().ravel(), [1, 2])
+
+
+def test_all_minus_inf_window_is_won_by_its_first_input_element_not_the_padding():
+    x = t64(np.full((1, 1, 5), -np.inf))
+    y, idx = F.max_pool1d(x, 3, stride=1, padding=1, return_indices=True)
+    np.testing.assert_array_equal(idx.numpy(), [[[0, 0, 1, 2, 3]]])    # not -1 (padding)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[2, 1, 1, 1, 0]]])
+    x2 = t64(np.full((1, 1, 3, 3), -np.inf), False)
+    _, idx = F.max_pool2d(x2, 2, padding=1, return_indices=True)
+    np.testing.assert_array_equal(idx.numpy()[0, 0], [[0, 1], [3, 4]])
+
+
+def test_adaptive_avg_pool_keeps_inf_in_its_own_windows():
+    inf = np.inf
+    x = t64([[[inf, 1.0, 2.0, 3.0, 4.0, 5.0, -inf]]])     # windows [0, 3), [2, 5), [4, 7)
+    np.testing.assert_array_equal(F.adaptive_avg_pool1d(x, 3).detach().numpy(), [[[inf, 3, -inf]]])
+    y = F.adaptive_avg_pool2d(t64([[[[inf, 1.0, 2.0, 3.0, 4.0]]]], False), (1, 2))   # [0, 3), [2, 5)
+    np.testing.assert_array_equal(y.numpy(), [[[[inf, 3]]]])
 
 
 def test_return_indices_and_max_unpool_round_trip(rng):
@@ -320,9 +357,10 @@ def pool_configs(draw):
 @given(pool_configs(), st.integers(0, 2**31 - 1))
 def test_max_pool_property_matches_reference(config, seed):
     nd, shape, opts = config
-    x = np.random.default_rng(seed).integers(-3, 4, shape).astype(np.float64)   # many ties
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, shape).astype(np.float64)   # many ties
+    x[rng.random(shape) < 0.2] = rng.choice([np.nan, -np.inf])
     ref, ref_idx = max_pool_ref(x, **opts)
-    assume(np.isfinite(ref).all())
     y, idx = getattr(F, f'max_pool{nd}d')(t64(x, False), return_indices=True, **opts)
     np.testing.assert_array_equal(y.numpy(), ref)
     np.testing.assert_array_equal(idx.numpy(), ref_idx)
@@ -343,7 +381,9 @@ def test_avg_pool_property_matches_reference(config, count_include_pad, seed):
 @given(st.integers(1, 2), st.lists(st.integers(1, 7), min_size=2, max_size=2),
        st.lists(st.one_of(st.none(), st.integers(1, 7)), min_size=2, max_size=2), st.integers(0, 2**31 - 1))
 def test_adaptive_property_matches_reference(n, size, out, seed):
-    x = np.random.default_rng(seed).integers(-3, 4, (n, 2) + tuple(size)).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-3, 4, (n, 2) + tuple(size)).astype(np.float64)
+    x[rng.random(x.shape) < 0.2] = rng.choice([np.nan, np.inf, -np.inf])
     y, idx = F.adaptive_max_pool2d(t64(x, False), tuple(out), return_indices=True)
     ref, ref_idx = adaptive_ref(x, tuple(out), 'max')
     np.testing.assert_array_equal(y.numpy(), ref)
@@ -390,6 +430,22 @@ def test_small_blocks_match(rng, monkeypatch):
         assert tg.gradcheck(f, t64(x[:1, :2]))
 
 
+def test_3d_modules_reprs_and_forward(rng):
+    x = t64(distinct(rng, (1, 2, 4, 4, 6)), False)
+    pool = nn.AdaptiveMaxPool3d((2, None, 3), return_indices=True)
+    assert repr(pool) == 'AdaptiveMaxPool3d(output_size=(2, None, 3))'     # as PyTorch prints
+    y, idx = pool(x)
+    ref, ref_idx = adaptive_ref(x.numpy(), (2, None, 3), 'max')
+    np.testing.assert_array_equal(y.numpy(), ref)
+    unpool = nn.MaxUnpool3d(2)
+    assert repr(unpool) == 'MaxUnpool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2), padding=(0, 0, 0))'
+    y, idx = F.max_pool3d(x, 2, return_indices=True)
+    np.testing.assert_array_equal(unpool(y, idx).numpy(), F.max_unpool3d(y, idx, 2).numpy())
+    avg = nn.AdaptiveAvgPool3d(1)
+    assert repr(avg) == 'AdaptiveAvgPool3d(output_size=1)'
+    np.testing.assert_allclose(avg(x).numpy().ravel(), x.numpy().mean(axis=(2, 3, 4)).ravel())
+
+
 # ----------------------------------------------------------------------------- errors
 
 @pytest.mark.parametrize("call, exc, words", [
@@ -407,6 +463,8 @@ def test_small_blocks_match(rng, monkeypatch):
      ["max_unpool2d", "50", "(4, 4)"]),
     (lambda: F.max_unpool2d(tg.zeros(1, 1, 2, 2), tg.tensor([[[[0, 1], [2, 3]]]]), 2, output_size=(9, 9)),
      ValueError, ["max_unpool2d", "output_size"]),
+    (lambda: F.max_unpool2d(tg.zeros(1, 1, 2, 2), tg.tensor([[[[0, 1], [2, 3]]]]), 2, output_size=(1, 4, 4)),
+     ValueError, ["max_unpool2d", "output_size=(1, 4, 4)", "2 sizes"]),     # (*S) or (N, C, *S) only
 ])
 def test_errors_name_op_argument_and_shapes(call, exc, words):
     with pytest.raises(exc) as info:

@@ -245,3 +245,28 @@ def test_roundtrip_property(shape, data):
         t *= 2
     np.testing.assert_array_equal(t.numpy(), a * 2)
     assert t.requires_grad and t.is_leaf and t.dtype == a.dtype
+
+
+# ---------------------------------------------- regressions found by differential testing vs PyTorch
+
+def test_randint_and_arange_signatures_follow_pytorch():
+    tg.manual_seed(0)
+    a = tg.randint(3, (4, 2))                          # randint(high, size)
+    assert a.shape == (4, 2) and a.dtype == np.int64 and 0 <= a.numpy().min() <= a.numpy().max() < 3
+    b = tg.randint(5, 7, size=(10,), dtype=tg.float32, requires_grad=True)
+    assert b.requires_grad and set(b.tolist()) <= {5.0, 6.0}
+    assert tg.arange(end=3).tolist() == [0, 1, 2] and tg.arange(3, 0, -1).tolist() == [3, 2, 1]
+    with pytest.raises(RuntimeError, match="arange"):
+        tg.arange(-3)
+    with pytest.raises(RuntimeError, match="arange"):
+        tg.arange(0, 1, 0)
+
+
+def test_function_forms_added_for_pytorch_names():
+    x = Tensor([1.0, -2.0, np.inf])
+    assert tg.neg(x).tolist() == [-1, 2, -np.inf] and x.neg().tolist() == [-1, 2, -np.inf]
+    assert tg.eq(x, 1.0).tolist() == [True, False, False]
+    assert tg.gt(x, 0).tolist() == [True, False, True]
+    assert x.isinf().tolist() == [False, False, True]
+    assert x.where(x > 0, Tensor(0.0)).tolist() == [1, 0, np.inf]
+    assert Tensor(np.zeros((2, 3))).swapaxes(0, 1).shape == (3, 2)

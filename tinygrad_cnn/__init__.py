@@ -42,7 +42,9 @@ for _name in ('add sub mul div reciprocal exp log sqrt rsqrt sin cos tanh sigmoi
               'var std prod max min amax amin argmax argmin logsumexp softmax log_softmax norm '
               'reshape flatten unflatten squeeze unsqueeze permute transpose t expand repeat flip '
               'narrow unbind matmul mm bmm dot gather index_select masked_fill numel sign floor '
-              'ceil round isnan isfinite allclose equal all any detach clone').split():
+              'ceil round trunc isnan isfinite isinf allclose equal all any detach clone neg negative '
+              'eq ne lt le gt ge remainder floor_divide clamp_min clamp_max swapaxes divide multiply '
+              'subtract').split():
     globals()[_name] = _function_form(_name)
 del _name
 

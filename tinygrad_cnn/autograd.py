@@ -335,14 +335,23 @@ def _check_grad_outputs(op, outputs, grad_outputs):
     return result
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-    """Accumulate into ``.grad`` the gradients of ``tensors`` w.r.t. the graph leaves."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Accumulate into ``.grad`` the gradients of ``tensors`` w.r.t. the graph leaves
+    (only into those of ``inputs``, when given)."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     if grad_tensors is None or isinstance(grad_tensors, Tensor):
         grad_tensors = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
     grad_tensors = _check_grad_outputs('backward', tensors, list(grad_tensors))
     retain_graph = create_graph if retain_graph is None else retain_graph
-    _run_backward(tensors, grad_tensors, retain_graph, create_graph)
+    if inputs is None:
+        _run_backward(tensors, grad_tensors, retain_graph, create_graph)
+        return
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    grads = _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, True)
+    for t, g in zip(inputs, grads):
+        if g is not None:
+            g = g if create_graph else Tensor._make(g.data.copy(), False, None)   # own memory
+            t.grad = g if t.grad is None else t.grad + g
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -222,7 +222,8 @@ class Tensor:
         dtype, device = _parse_to_args(args, dtype, device)
         out = self
         if dtype is not None and dtype != self.dtype:
-            out = E.Cast.apply(out, dtype=dtype)
+            # only floating tensors carry gradients: a cast to int/bool leaves the graph
+            out = E.Cast.apply(out if dtype.kind in 'fc' else out.detach(), dtype=dtype)
         if device is not None and device != self.device:
             out = _ToDevice.apply(out, device=device)
         return out
@@ -283,13 +284,13 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------ autograd
-    def backward(self, gradient=None, retain_graph=None, create_graph=False):
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (only ``inputs``' if given).
 
         The graph's saved values are freed afterwards unless ``retain_graph``;
         a second backward through it then raises a RuntimeError.
         """
-        autograd.backward([self], [gradient], retain_graph, create_graph)
+        autograd.backward([self], [gradient], retain_graph, create_graph, inputs)
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned
@@ -388,13 +389,21 @@ class Tensor:
         return self._binary(E.Div, other, reverse=True)
 
     def __floordiv__(self, other):
-        return Tensor._make(self.data // self._other(other).data, False, None)
+        return self._binary(E.FloorDiv, other)
+
+    def __rfloordiv__(self, other):
+        return self._binary(E.FloorDiv, other, reverse=True)
 
     def __mod__(self, other):
-        return Tensor._make(self.data % self._other(other).data, False, None)
+        return self._binary(E.Remainder, other)
+
+    def __rmod__(self, other):
+        return self._binary(E.Remainder, other, reverse=True)
 
     def __neg__(self):
         return E.Neg.apply(self)
+
+    neg = negative = __neg__
 
     def __pos__(self):
         return self
@@ -450,23 +459,53 @@ class Tensor:
             self.data = self.data.copy()
         return value
 
+    def _rebind(self, op, compute):
+        """An in-place op on a tensor that takes part in autograd (``out += identity``).
+
+        numpy arrays saved by earlier nodes must not change, so the result is computed out
+        of place, by ``compute(stand_in)``, and ``self`` then becomes that result (new data,
+        new ``grad_fn``), as PyTorch's in-place ops are seen by its graph.
+        """
+        if self.requires_grad and self.is_leaf:
+            self._check_inplace(op)            # raises: a leaf that requires grad
+        out = compute(Tensor._make(self.data, self.requires_grad, self.grad_fn))
+        if out.shape != self.shape:
+            raise RuntimeError(f"{op}: the result of shape {tuple(out.shape)} cannot be written "
+                               f"into the tensor's shape {tuple(self.shape)}")
+        out = out if out.dtype == self.dtype else out.to(self.dtype)   # in place keeps the dtype
+        self.data, self.grad_fn, self.requires_grad = out.data, out.grad_fn, out.requires_grad
+        return self
+
+    def _in_graph(self, other):
+        """True when an in-place op with ``other`` must be recorded for autograd."""
+        return autograd.is_grad_enabled() and (
+            self.requires_grad or isinstance(other, Tensor) and other.requires_grad)
+
     def __iadd__(self, other):
-        v = self._inplace('add_', other)
+        if self._in_graph(other):
+            return self._rebind('add_', lambda t: t + other)
+        v = self._inplace('add_', other)          # may swap a read-only view for a copy
         self.data += v
         return self
 
     def __isub__(self, other):
-        v = self._inplace('sub_', other)
+        if self._in_graph(other):
+            return self._rebind('sub_', lambda t: t - other)
+        v = self._inplace('sub_', other)          # may swap a read-only view for a copy
         self.data -= v
         return self
 
     def __imul__(self, other):
-        v = self._inplace('mul_', other)
+        if self._in_graph(other):
+            return self._rebind('mul_', lambda t: t * other)
+        v = self._inplace('mul_', other)          # may swap a read-only view for a copy
         self.data *= v
         return self
 
     def __itruediv__(self, other):
-        v = self._inplace('div_', other)
+        if self._in_graph(other):
+            return self._rebind('div_', lambda t: t / other)
+        v = self._inplace('div_', other)          # may swap a read-only view for a copy
         self.data /= v
         return self
 
@@ -480,8 +519,28 @@ class Tensor:
     def mul(self, other):
         return self * other
 
-    def div(self, other):
-        return self / other
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``; ``rounding_mode='floor'`` or ``'trunc'`` rounds the quotient."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode == 'floor':
+            return self // other
+        if rounding_mode == 'trunc':         # integers stay integers, as with 'floor'
+            dtype = _result_type(self, self._other(other))
+            q = (self / other).trunc()
+            return q if q.dtype == dtype else q.to(dtype)
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', "
+                         f"got {rounding_mode!r}")
+
+    divide = true_divide = div
+    multiply = mul
+    subtract = sub
+
+    def remainder(self, other):
+        return self % other
+
+    def floor_divide(self, other):
+        return self // other
 
     def add_(self, other, alpha=1):
         return self.__iadd__(other * alpha if alpha != 1 else other)
@@ -569,6 +628,9 @@ class Tensor:
     def isfinite(self):
         return Tensor._make(get_array_module(self.data).isfinite(self.data), False, None)
 
+    def isinf(self):
+        return Tensor._make(get_array_module(self.data).isinf(self.data), False, None)
+
     def allclose(self, other, rtol=1e-05, atol=1e-08):
         other = other.data if isinstance(other, Tensor) else other
         return bool(get_array_module(self.data).allclose(self.data, other, rtol, atol))
@@ -584,17 +646,24 @@ class Tensor:
         axis = None if dim is None else R._axes(dim, self.ndim)
         return Tensor._make(self.data.any(axis=axis, keepdims=keepdim), False, None)
 
+    # piecewise-constant functions: differentiable with gradient 0, as in PyTorch
     def sign(self):
-        return Tensor._make(get_array_module(self.data).sign(self.data), False, None)
+        return E.Step.apply(self, fn='sign')
+
+    def _rounded(self, fn):
+        return E.Step.apply(self, fn=fn) if self.dtype.kind == 'f' else self.clone()  # ints stay
 
     def floor(self):
-        return Tensor._make(get_array_module(self.data).floor(self.data), False, None)
+        return self._rounded('floor')
 
     def ceil(self):
-        return Tensor._make(get_array_module(self.data).ceil(self.data), False, None)
+        return self._rounded('ceil')
 
     def round(self):
-        return Tensor._make(get_array_module(self.data).round(self.data), False, None)
+        return self._rounded('round')
+
+    def trunc(self):
+        return self._rounded('trunc')
 
     # ------------------------------------------------------------ elementwise math
     def exp(self):
@@ -644,16 +713,28 @@ class Tensor:
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
-            raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+            raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self if min is None else maximum(self, min)
-            return out if max is None else minimum(out, max)
+            bounds = [None if b is None else self._other(b) for b in (min, max)]
+            dtype = _result_type(self, *[b for b in bounds if b is not None])
+            x, lo, hi = (None if t is None else t.to(dtype) for t in (self, *bounds))
+            return E.ClampTensor.apply(x, lo, hi)
         # bounds mix like scalar operands: np.float64 keeps float32, a float bound makes ints float
         min, max = (b.item() if isinstance(b, np.generic) else b for b in (min, max))
         x = self._floating('clamp') if isinstance(min, float) or isinstance(max, float) else self
         return E.Clamp.apply(x, min=min, max=max)
 
     clip = clamp
+
+    def clamp_min(self, min):
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        return self.clamp(max=max)
+
+    def where(self, condition, other):
+        """``tg.where(condition, self, other)``."""
+        return where(condition, self, other)
 
     def maximum(self, other):
         return self._binary(E.Maximum, other)
@@ -674,25 +755,30 @@ class Tensor:
             x = x.to(np.int64)
         return R.Sum.apply(x, dim=dim, keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False):
-        x = self._floating('mean')
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        x = self._floating('mean') if dtype is None else self.to(dtype)
         n = np.prod([self.shape[a] for a in R._axes(dim, self.ndim)], dtype=np.int64)
         return R.Sum.apply(x, dim=dim, keepdim=keepdim) * (1.0 / max(int(n), 1)
                                                              if n else float('nan'))
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        """Variance with Bessel's correction by default (``correction=1``), as PyTorch."""
+        """Variance with Bessel's correction by default (``correction=1``), as PyTorch.
+
+        ``x.var(False)`` is PyTorch's ``var(unbiased=False)`` overload, not ``dim=0``.
+        """
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
         if correction is None:
             correction = 1 if unbiased is None or unbiased else 0
         x = self._floating('var')
         n = int(np.prod([self.shape[a] for a in R._axes(dim, self.ndim)]))
         centered = x - x.mean(dim, keepdim=True)
-        denom = max(n - correction, 0)
-        return (centered * centered).sum(dim, keepdim=keepdim) * (
-            1.0 / denom if denom else float('nan'))
+        # n - correction <= 0 divides by 0: inf (nan for 0/0), as PyTorch
+        return (centered * centered).sum(dim, keepdim=keepdim) / float(max(n - correction, 0))
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        """Standard deviation; its gradient is 0 where it is 0 (PyTorch's convention)."""
+        return E.NormSqrt.apply(self.var(dim, unbiased, keepdim, correction=correction))
 
     def prod(self, dim=None, keepdim=False):
         return R.Prod.apply(self, dim=dim, keepdim=keepdim)
@@ -738,16 +824,17 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         return R.LogSumExp.apply(self._floating('logsumexp'), dim=dim, keepdim=keepdim)
 
-    def softmax(self, dim):
-        return R.Softmax.apply(self._floating('softmax'), dim=_dim(dim, self.ndim, 'softmax'))
+    def softmax(self, dim, dtype=None):
+        x = self._floating('softmax') if dtype is None else self.to(dtype)   # cast first
+        return R.Softmax.apply(x, dim=_dim(dim, self.ndim, 'softmax'))
 
-    def log_softmax(self, dim):
-        return R.LogSoftmax.apply(self._floating('log_softmax'),
-                                  dim=_dim(dim, self.ndim, 'log_softmax'))
+    def log_softmax(self, dim, dtype=None):
+        x = self._floating('log_softmax') if dtype is None else self.to(dtype)
+        return R.LogSoftmax.apply(x, dim=_dim(dim, self.ndim, 'log_softmax'))
 
     def norm(self, p=2, dim=None, keepdim=False):
-        if p == 2 or p == 'fro':
-            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 2 or p == 'fro':        # gradient 0 at the zero vector, as PyTorch
+            return E.NormSqrt.apply((self * self).sum(dim, keepdim))
         if p == 1:
             return self.abs().sum(dim, keepdim)
         if p == float('inf'):
@@ -832,6 +919,8 @@ class Tensor:
     @property
     def T(self):
         return self if self.ndim < 2 else self.permute(*reversed(range(self.ndim)))
+
+    swapaxes = swapdims = transpose
 
     @property
     def mT(self):
@@ -957,7 +1046,12 @@ class Tensor:
             raise IndexError(f"index: {e} (tensor shape {tuple(self.shape)})") from None
 
     def __setitem__(self, index, value):
-        """In-place assignment; allowed on tensors outside the graph (as data edits)."""
+        """In-place assignment: a data edit, or recorded for autograd like ``+=`` (see _rebind)."""
+        if self._in_graph(value):
+            value = value.to(self.dtype) if isinstance(value, Tensor) else Tensor(
+                value, dtype=self.dtype, device=self.device)
+            index = self._index(index)
+            return self._rebind('__setitem__', lambda t: M.SetItem.apply(t, value, index=index))
         self._check_inplace('__setitem__')
         value = value.data if isinstance(value, Tensor) else value
         if not getattr(self.data.flags, 'writeable', True):
@@ -1077,13 +1171,16 @@ def randn(*shape, dtype=None, device=None, requires_grad=False):
                     requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None):
+def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+    """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+    if size is None and isinstance(high, (tuple, list)):    # randint(high, size), as PyTorch
+        low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
     if size is None:
         raise TypeError("randint: missing required argument 'size'")
     return _factory(lambda s, d: get_rng().integers(low, high, s).astype(d), (tuple(size),),
-                    np.int64 if dtype is None else dtype, device, False)
+                    np.int64 if dtype is None else dtype, device, requires_grad)
 
 
 def randperm(n, dtype=None, device=None):
@@ -1091,9 +1188,12 @@ def randperm(n, dtype=None, device=None):
                   device=device)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
+    if step == 0 or (end - start) * step < 0:
+        raise RuntimeError(f"arange: upper bound {end} and lower bound {start} are inconsistent "
+                           f"with step {step}")
     values = np.arange(start, end, step)
     if dtype is None:
         dtype = np.int64 if values.dtype.kind in 'iu' else _default_dtype

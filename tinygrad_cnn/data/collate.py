@@ -1,4 +1,5 @@
-"""``default_collate``: turn a list of samples into one batch (``torch.utils.data.default_collate``)."""
+"""``default_collate``: turn a list of samples into one batch (``torch.utils.data.default_collate``);
+``default_convert``: the same conversions for one sample, without batching."""
 import collections.abc
 
 import numpy as np
@@ -56,3 +57,22 @@ def default_collate(batch):
         return [default_collate(list(s)) for s in zip(*batch)]
     raise TypeError("default_collate: batch must contain Tensors, numpy arrays, numbers, strings, dicts "
                     f"or lists; found {type(elem).__name__}")
+
+
+def default_convert(data):
+    """Turn the numpy arrays and scalars of one sample into Tensors, keeping its structure.
+
+    The DataLoader's ``collate_fn`` when ``batch_size=None`` (no batching), as
+    PyTorch's: dicts convert key by key, tuples and lists element by element
+    into a list (namedtuples stay namedtuples); anything else (Tensors, Python
+    numbers, strings) is returned as is.
+    """
+    if isinstance(data, (np.ndarray, np.generic)) and data.dtype.kind in 'biufc':
+        return Tensor(np.asarray(data))
+    if isinstance(data, collections.abc.Mapping):
+        return {key: default_convert(value) for key, value in data.items()}
+    if isinstance(data, tuple) and hasattr(data, '_fields'):          # namedtuple
+        return type(data)(*(default_convert(d) for d in data))
+    if isinstance(data, (tuple, list)):
+        return [default_convert(d) for d in data]
+    return data

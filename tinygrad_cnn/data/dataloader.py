@@ -17,7 +17,7 @@ import weakref
 
 import numpy as np
 
-from .collate import default_collate
+from .collate import default_collate, default_convert
 from .dataset import as_generator
 
 _END = object()   # put on the queue after the last batch
@@ -121,7 +121,8 @@ class DataLoader:
 
     Args:
         dataset: a map-style dataset (``__getitem__`` and ``__len__``).
-        batch_size: samples per batch.
+        batch_size: samples per batch; None turns batching off: each sample
+            comes alone, through ``collate_fn`` (default :func:`default_convert`).
         shuffle: visit the samples in a new random order each epoch.
         sampler: an iterable of indices (with ``__len__``) giving the order
             instead; excludes ``shuffle``.
@@ -146,8 +147,13 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, *, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, generator=None,
                  prefetch_factor=None):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size should be a positive integer, got {batch_size!r}")
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
+                batch_size, (int, np.integer)) or batch_size <= 0):
+            raise ValueError(f"DataLoader: batch_size should be a positive integer or None, got "
+                             f"{batch_size!r}")
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
+                             "mutually exclusive with drop_last")
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         if num_workers < 0:
@@ -157,12 +163,14 @@ class DataLoader:
         if generator is not None:
             as_generator(generator, "DataLoader")          # check it: an int seed >= 0 or a Generator
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.sampler = sampler
         self.num_workers = num_workers
         self.prefetch_factor = 2 if prefetch_factor is None and num_workers > 0 else prefetch_factor
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        if collate_fn is None:
+            collate_fn = default_collate if batch_size is not None else default_convert
+        self.collate_fn = collate_fn
         self.pin_memory = pin_memory
         self.drop_last = drop_last
         self.generator = generator
@@ -174,7 +182,8 @@ class DataLoader:
 
     def __len__(self):
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
-        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        bs = self.batch_size or 1
+        return n // bs if self.drop_last else -(-n // bs)
 
     def _shuffle_seed(self):
         if self._seed is None:
@@ -194,6 +203,8 @@ class DataLoader:
 
     def _fetch(self, indices):
         """The collated batch of samples ``indices`` (an int64 array)."""
+        if self.batch_size is None:                  # no batching: one sample, converted
+            return self.collate_fn(self.dataset[int(indices[0])])
         if self.collate_fn is default_collate and hasattr(self.dataset, 'get_batch'):
             return self.dataset.get_batch(indices)
         if hasattr(self.dataset, '__getitems__'):
@@ -205,7 +216,7 @@ class DataLoader:
             self._epoch, self._batch = self._epoch + 1, 0
         self._continue = False
         order = self._order(self._epoch)
-        bs = self.batch_size
+        bs = self.batch_size or 1
         stop = len(order) - len(order) % bs if self.drop_last else len(order)
         starts = range(self._batch * bs, stop, bs)
         batches = (order[i:i + bs] for i in starts)

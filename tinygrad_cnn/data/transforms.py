@@ -101,8 +101,8 @@ class Compose:
 class ToTensor:
     """A PIL image or numpy array ``(H, W)`` / ``(H, W, C)`` -> a Tensor ``(C, H, W)``.
 
-    uint8 values are scaled to float32 in [0, 1]; other dtypes keep their values
-    and dtype (torchvision's rule).
+    uint8 values are scaled to float32 in [0, 1] (bool, a 1-bit image, to 0 and 1);
+    other dtypes keep their values and dtype (torchvision's rule).
     """
 
     def __call__(self, pic):
@@ -113,6 +113,8 @@ class ToTensor:
             a = a[None]
         if a.dtype == np.uint8:
             return Tensor(a.astype(np.float32) / 255)
+        if a.dtype == np.bool_:                  # a 1-bit PIL image: black 0.0, white 1.0
+            return Tensor(a.astype(np.float32))
         return Tensor(np.ascontiguousarray(a))
 
     def __repr__(self):

@@ -67,20 +67,26 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """x ** y for two tensors; d/dx = y x^(y-1), d/dy = x^y log x."""
+    """x ** y for two tensors; d/dx = y x^(y-1), d/dy = x^y log x.
+
+    PyTorch's conventions where these formulas give 0 * inf: d/dx is 0 where y == 0,
+    d/dy is 0 where x == 0 and y >= 0 (a negative base gives nan, as log x does).
+    """
     def forward(self, x, y):
         return x ** y
 
     def backward(self, grad):
         x, y = self.inputs
+        xp = get_array_module(x.data)
         gx = gy = None
         if self.needs_input_grad[0]:
-            gx = (grad * y * x ** (y - 1))._sum_to(x.shape)
+            gx = Where.apply(_const(xp.zeros((), grad.dtype)), grad * y * x ** (y - 1),
+                             condition=y.data == 0)._sum_to(x.shape)
         if self.needs_input_grad[1]:
-            # x^y log x, taking 0 where x == 0 (PyTorch's convention): log(where(x > 0, x, 1))
-            # keeps x in the graph, so the second derivative has its x^(y-1) term
-            xp = get_array_module(x.data)
-            log_x = Where.apply(x, _const(xp.ones_like(x.data)), condition=x.data > 0).log()
+            # log(where(x == 0 and y >= 0, 1, x)) keeps x in the graph (the second derivative
+            # needs its x^(y-1) term) and gives log 1 = 0 where PyTorch's gradient is 0
+            flat = (x.data == 0) & (y.data >= 0)
+            log_x = Where.apply(_const(xp.ones((), x.dtype)), x, condition=flat).log()
             gy = (grad * self.saved_output() * log_x)._sum_to(y.shape)
         return gx, gy
 
@@ -107,8 +113,9 @@ class RPowScalar(Function):
 
     def backward(self, grad):
         import math
-        if self.base == 0:      # 0**x is flat (0 for x > 0): PyTorch's gradient is 0, not 0 * -inf
-            return grad * 0
+        if self.base == 0:      # 0**x: flat for x >= 0 (PyTorch: 0, not 0 * -inf); inf * log 0 below
+            xp = get_array_module(grad.data)
+            return grad * _const(xp.where(self.inputs[0].data >= 0, 0, -xp.inf).astype(grad.dtype))
         return grad * self.saved_output() * (math.log(self.base) if self.base > 0 else math.nan)
 
 
@@ -152,6 +159,17 @@ class Sqrt(Function):
 
     def backward(self, grad):
         return grad / (2 * self.saved_output())
+
+
+class NormSqrt(Sqrt):
+    """sqrt whose gradient is 0 where the output is 0 (not inf): PyTorch's subgradient for
+    ``std`` and ``norm`` of inputs with no spread / all zeros."""
+    def backward(self, grad):
+        y = self.saved_output()
+        xp = get_array_module(y.data)
+        zero = y.data == 0
+        safe = Where.apply(_const(xp.ones((), y.dtype)), y, condition=zero)   # 1 where y == 0
+        return grad * _const((~zero).astype(y.dtype)) / (2 * safe)
 
 
 class Sin(Function):
@@ -209,16 +227,80 @@ class Abs(Function):
         return grad * _const(self.sign)
 
 
+class Step(Function):
+    """A piecewise-constant function (``fn`` = floor, ceil, round, sign): gradient 0, as PyTorch."""
+    def forward(self, x, *, fn):
+        return getattr(get_array_module(x), fn)(x)
+
+    def backward(self, grad):
+        return _const(get_array_module(grad.data).zeros_like(grad.data))
+
+
+class FloorDiv(Function):
+    """x // y, rounding toward -inf; piecewise constant, so its gradients are 0."""
+    def forward(self, x, y):
+        self.shapes = x.shape, y.shape
+        return x // y
+
+    def backward(self, grad):
+        xp = get_array_module(grad.data)
+        return tuple(_const(xp.zeros(s, grad.dtype)) for s in self.shapes)
+
+
+class Remainder(Function):
+    """x % y with the sign of y (Python's and PyTorch's ``remainder``): x - floor(x / y) * y."""
+    def forward(self, x, y):
+        return x % y
+
+    def backward(self, grad):
+        x, y = self.inputs
+        xp = get_array_module(grad.data)
+        quotient = _const(xp.floor(x.data / y.data))     # piecewise constant: a constant here
+        return (grad._sum_to(x.shape) if self.needs_input_grad[0] else None,
+                (-grad * quotient)._sum_to(y.shape) if self.needs_input_grad[1] else None)
+
+
 class Clamp(Function):
     """clamp(x, min, max) for Python numbers; the gradient flows where min <= x <= max."""
     def forward(self, x, *, min=None, max=None):
         xp = get_array_module(x)
-        out = xp.clip(x, min, max)
-        self.mask = (out == x).astype(x.dtype)
-        return out
+        inside = xp.ones(x.shape, bool)        # PyTorch's mask: at a bound the gradient passes
+        if min is not None:
+            inside &= x >= min
+        if max is not None:
+            inside &= x <= max
+        self.mask = inside.astype(x.dtype)
+        return xp.clip(x, min, max)
 
     def backward(self, grad):
         return grad * _const(self.mask)
+
+
+class ClampTensor(Function):
+    """clamp(x, min, max) with Tensor bounds (one may be None): min(max(x, min), max).
+
+    Each element's gradient goes to whichever of x, min, max it was taken from (at a bound
+    x wins); where min > max the result is max, as in PyTorch.
+    """
+    def forward(self, x, lo, hi):
+        xp = get_array_module(x)
+        out = x if lo is None else xp.maximum(x, lo)
+        out = out if hi is None else xp.minimum(out, hi)
+        keep = xp.ones(out.shape, bool)
+        if lo is not None:
+            keep = keep & (x >= lo)
+        if hi is not None:
+            keep = keep & (x <= hi)
+        # PyTorch's masks: min wins below it unless min > max; max wins above it or if min > max
+        lo_wins = None if lo is None else (x < lo) & (True if hi is None else lo < hi)
+        hi_wins = None if hi is None else (x > hi) | (False if lo is None else hi < lo)
+        self.masks = [None if m is None else xp.broadcast_to(m, out.shape).astype(x.dtype)
+                      for m in (keep, lo_wins, hi_wins)]
+        return out
+
+    def backward(self, grad):
+        return tuple(None if not need else (grad * _const(m))._sum_to(t.shape)
+                     for need, m, t in zip(self.needs_input_grad, self.masks, self.inputs))
 
 
 class Maximum(Function):

@@ -5,6 +5,7 @@ permutation, sum over expanded axes, scatter the selected elements.
 """
 from ..autograd import Function
 from ..backend import get_array_module, scatter_add
+from .elementwise import _const
 
 
 class Reshape(Function):
@@ -71,6 +72,31 @@ class IndexAdd(Function):
 
     def backward(self, grad):
         return grad[self.index]
+
+
+class SetItem(Function):
+    """``x[index] = value`` out of place: a copy of x with ``value`` written at ``index``.
+
+    The written positions take their gradient from ``value``, the others from ``x``.
+    """
+    def forward(self, x, value, *, index):
+        self.index, self.value_shape = index, value.shape
+        out = x.copy()
+        out[index] = value
+        return out
+
+    def backward(self, grad):
+        xp = get_array_module(grad.data)
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            kept = xp.ones(grad.shape, grad.dtype)
+            kept[self.index] = 0
+            gx = grad * _const(kept)
+        if self.needs_input_grad[1]:
+            g = grad[self.index]
+            lead = len(self.value_shape) - g.ndim      # value may have extra leading 1s
+            gv = (g.reshape((1,) * lead + g.shape) if lead > 0 else g)._sum_to(self.value_shape)
+        return gx, gv
 
 
 class Cat(Function):

@@ -61,7 +61,7 @@ class Max(Function):
         xp = get_array_module(x)
         axes = _axes(dim, x.ndim)
         out = (x.max if largest else x.min)(axis=axes, keepdims=True)
-        mask = (x == out)
+        mask = (x == out) | (x != x)      # a nan wins (max propagates it), as in PyTorch
         if dim is not None and isinstance(dim, int) and x.ndim:
             # keep only the first winner along the axis: cumulative count == 1
             mask &= xp.cumsum(mask, axis=axes[0]) == 1

@@ -341,7 +341,8 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
         self.last_epoch = 0
         self._last_lr = [group['lr'] for group in optimizer.param_groups]
-        self.best = math.inf if mode == 'min' else -math.inf
+        self.mode_worse = math.inf if mode == 'min' else -math.inf    # the worst metric possible
+        self.best = self.mode_worse
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 

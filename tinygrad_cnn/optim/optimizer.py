@@ -104,8 +104,9 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                else:
-                    p.grad = p.grad.detach()
+                else:                   # zero in place: references to p.grad see it (PyTorch)
+                    if p.grad.grad_fn is not None:      # a create_graph gradient: cut it loose
+                        p.grad = p.grad.detach()
                     p.grad.zero_()
 
     def step(self, closure=None):

@@ -48,8 +48,8 @@ class Hardtanh(Function):
 class Elu(Function):
     """y = scale * (x if x > 0 else alpha * (exp(x) - 1)); SELU is ELU with fixed constants.
 
-    For x <= 0 the slope scale * alpha * exp(x) equals y + scale * alpha, so
-    backward reuses the output instead of another exp.
+    For x <= 0 the slope is scale * alpha * exp(x). (It also equals y + scale * alpha,
+    but that sum cancels catastrophically for very negative x: exp(-20) ~ 2e-9 vs 1.)
     """
     def forward(self, x, *, alpha, scale):
         xp = get_array_module(x)
@@ -59,8 +59,9 @@ class Elu(Function):
         return xp.where(x > 0, x, negative) * x.dtype.type(scale)
 
     def backward(self, grad):
+        (x,) = self.inputs
         pos = _const(self.positive)
-        slope_neg = self.saved_output() + self.scale * self.alpha
+        slope_neg = x.minimum(0).exp() * (self.scale * self.alpha)
         return grad * (pos * self.scale + (1 - pos) * slope_neg)
 
 
@@ -93,7 +94,8 @@ class NormalCdf(Function):
     ``gelu(approximate='tanh')`` where speed matters).
     """
     def forward(self, x):
-        erf = _erf_host(to_numpy(x) * (1 / math.sqrt(2))).astype(x.dtype)
+        # np.asarray: a ufunc from frompyfunc returns a bare Python float for 0-d input
+        erf = np.asarray(_erf_host(to_numpy(x) * (1 / math.sqrt(2))), dtype=x.dtype)
         return to_device((erf + 1) * x.dtype.type(0.5), device_of(x))
 
     def backward(self, grad):

@@ -7,7 +7,7 @@ target classes' weights for class-index targets with ``weight``, as PyTorch).
 Numerically sensitive losses are single fused ops whose forward works on
 arrays and whose backward is one short Tensor expression:
 ``cross_entropy`` never forms ``log(softmax)`` (it uses log-sum-exp, so
-logits of 1e4 are fine) and its gradient is ``(softmax - q) * scale``;
+logits of 1e4 are fine) and its gradient is ``softmax - q``;
 ``binary_cross_entropy_with_logits`` uses ``log sigmoid`` written without
 overflow. The rest are compositions of Tensor ops.
 """
@@ -26,10 +26,26 @@ __all__ = ['cross_entropy', 'nll_loss', 'mse_loss', 'l1_loss', 'smooth_l1_loss',
 
 
 # ---------------------------------------------------------------- shared helpers
-def _check_reduction(op, reduction, allowed=('none', 'mean', 'sum')):
+def _legacy_reduction(size_average, reduce, reduction, stacklevel=4):
+    """``reduction``, unless the deprecated ``size_average``/``reduce`` flags are given
+    (PyTorch's legacy rule: ``reduce=False`` -> 'none', else ``size_average=False`` -> 'sum',
+    else 'mean'). Shared with the loss modules."""
+    if size_average is None and reduce is None:
+        return reduction
+    reduction = 'none' if reduce is False else 'sum' if size_average is False else 'mean'
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  f"reduction='{reduction}' instead.", stacklevel=stacklevel)
+    return reduction
+
+
+def _check_reduction(op, reduction, size_average=None, reduce=None,
+                     allowed=('none', 'mean', 'sum')):
+    """The reduction to use (see :func:`_legacy_reduction`), checked against ``allowed``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     if reduction not in allowed:
         raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction; "
                          f"expected one of {', '.join(map(repr, allowed))}")
+    return reduction
 
 
 def _reduce(loss, reduction):
@@ -39,10 +55,15 @@ def _reduce(loss, reduction):
     return loss.sum() if reduction == 'sum' else loss.mean()
 
 
-def _reciprocal(count):
-    """``1 / count`` as a Python float; nan for an empty denominator (0/0, as PyTorch)."""
+def _mean_by(total, count):
+    """``total / count`` (a scalar Tensor over a Python or array number).
+
+    With ``count == 0`` (every target ignored) the value is nan (0/0) but the
+    gradient is zero, as in PyTorch: there is nothing to learn from, and a nan
+    gradient would poison the parameters.
+    """
     count = float(count)
-    return 1.0 / count if count else float('nan')
+    return total * (1.0 / count) if count else total * 0.0 + float('nan')
 
 
 def _as_tensor(x, like):
@@ -119,26 +140,25 @@ def _class_targets(op, input, target, weight, ignore_index, label_smoothing=0.0)
 
 # ---------------------------------------------------------------- classification
 class SoftmaxCrossEntropy(Function):
-    """``-sum_c q_c * log_softmax(x)_c`` along ``dim``, then reduced.
+    """``-sum_c q_c * log_softmax(x)_c`` along ``dim``, then summed if ``total``.
 
     ``q`` is a target distribution (rows may carry class weights and need not
     sum to 1). Fusing softmax and the log keeps it stable (log-sum-exp) and
     makes the backward a single expression:
     ``d/dx = (softmax(x) * sum_c q_c - q) * grad``.
-    With ``scale=None`` the per-sample losses are returned, otherwise their
-    sum times ``scale`` (1 for 'sum', 1/denominator for 'mean').
+    With ``total=False`` the per-sample losses are returned, otherwise their sum.
     """
-    def forward(self, x, q, *, dim, scale=None):
-        self.dim, self.scale = dim, scale
+    def forward(self, x, q, *, dim, total):
+        self.dim, self.total = dim, total
         xp = get_array_module(x)
         logp = LogSoftmax.apply(_const(x), dim=dim).data
         # classes with q = 0 contribute nothing, even masked ones (logit -inf: 0 * -inf = nan)
         loss = -(q * xp.where(q == 0, 0, logp)).sum(axis=dim)
-        return loss if scale is None else loss.sum() * x.dtype.type(scale)
+        return loss.sum() if total else loss
 
     def backward(self, grad):
         x, q = self.inputs
-        g = grad.unsqueeze(self.dim) if self.scale is None else grad * self.scale
+        g = grad if self.total else grad.unsqueeze(self.dim)
         gx = gq = None
         if self.needs_input_grad[0]:
             gx = (x.softmax(self.dim) * q.sum(self.dim, keepdim=True) - q) * g
@@ -147,8 +167,8 @@ class SoftmaxCrossEntropy(Function):
         return gx, gq
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean',
-                  label_smoothing=0.0):
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction='mean', label_smoothing=0.0):
     """Cross entropy between softmax(``input``) and the target classes.
 
     ``input``: logits of shape (N, C), (N, C, d1, ...) or (C,).
@@ -159,7 +179,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean
     weight of the non-ignored targets (class indices) or by N*d1*...
     (probabilities). Returns a scalar, or shape (N, d1, ...) for 'none'.
     """
-    _check_reduction('cross_entropy', reduction)
+    reduction = _check_reduction('cross_entropy', reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
                          f"{label_smoothing}")
@@ -183,24 +203,25 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean
         q, denom = _class_targets('cross_entropy', input, target, weight, ignore_index,
                                   label_smoothing)
         q = _const(q)
-    scale = None if reduction == 'none' else 1.0 if reduction == 'sum' else _reciprocal(denom)
-    return SoftmaxCrossEntropy.apply(input, q, dim=dim, scale=scale)
+    loss = SoftmaxCrossEntropy.apply(input, q, dim=dim, total=reduction != 'none')
+    return _mean_by(loss, denom) if reduction == 'mean' else loss
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction='mean'):
     """Negative log likelihood: ``-weight[y] * input[n, y]`` for log-probabilities ``input``.
 
     ``input``: (N, C), (N, C, d1, ...) or (C,) log-probabilities (e.g. from
     ``log_softmax``); ``target``: class indices (N,), (N, d1, ...) or ().
     'mean' divides by the summed weight of the non-ignored targets.
     """
-    _check_reduction('nll_loss', reduction)
+    reduction = _check_reduction('nll_loss', reduction, size_average, reduce)
     dim = _class_dim('nll_loss', input)
     q, denom = _class_targets('nll_loss', input, target, weight, ignore_index)
     loss = -(input * _const(q)).sum(dim)
     if reduction == 'none':
         return loss
-    return loss.sum() if reduction == 'sum' else loss.sum() * _reciprocal(denom)
+    return loss.sum() if reduction == 'sum' else _mean_by(loss.sum(), denom)
 
 
 class BinaryCrossEntropy(Function):
@@ -229,13 +250,14 @@ class BinaryCrossEntropy(Function):
         return gx, gy
 
 
-def binary_cross_entropy(input, target, weight=None, reduction='mean'):
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction='mean'):
     """Binary cross entropy of probabilities ``input`` (in [0, 1]) and ``target`` (same shape).
 
     ``weight`` rescales each element (broadcast to the input's shape).
     Prefer :func:`binary_cross_entropy_with_logits` on logits: it is stable.
     """
-    _check_reduction('binary_cross_entropy', reduction)
+    reduction = _check_reduction('binary_cross_entropy', reduction, size_average, reduce)
     target = _as_tensor(target, input)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"binary_cross_entropy: Using a target size {tuple(target.shape)} that "
@@ -282,15 +304,16 @@ class BinaryCrossEntropyWithLogits(Function):
         return gx, gy
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean',
-                                     pos_weight=None):
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction='mean', pos_weight=None):
     """Binary cross entropy of sigmoid(``input``) and ``target`` (same shape), computed stably.
 
     ``weight`` rescales each element (broadcast to the input's shape);
     ``pos_weight`` (broadcast along the last dim, e.g. one per class)
     weighs the positive targets, trading recall against precision.
     """
-    _check_reduction('binary_cross_entropy_with_logits', reduction)
+    reduction = _check_reduction('binary_cross_entropy_with_logits', reduction, size_average,
+                                 reduce)
     target = _as_tensor(target, input)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"binary_cross_entropy_with_logits: Target size {tuple(target.shape)} "
@@ -310,7 +333,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean
     return _reduce(loss, reduction)
 
 
-def kl_div(input, target, reduction='mean', log_target=False):
+def kl_div(input, target, size_average=None, reduce=None, reduction='mean', log_target=False):
     """KL divergence ``sum target * (log target - input)`` for log-probabilities ``input``.
 
     ``target`` holds probabilities (or log-probabilities with
@@ -318,7 +341,8 @@ def kl_div(input, target, reduction='mean', log_target=False):
     divided by the batch size) is the true KL divergence; ``'mean'``
     divides by the number of elements and warns, as PyTorch.
     """
-    _check_reduction('kl_div', reduction, ('none', 'batchmean', 'mean', 'sum'))
+    reduction = _check_reduction('kl_div', reduction, size_average, reduce,
+                                 ('none', 'batchmean', 'mean', 'sum'))
     if reduction == 'mean':
         warnings.warn("kl_div: reduction 'mean' divides the total loss by both the batch size "
                       "and the support size; 'batchmean' divides only by the batch size, and "
@@ -327,57 +351,83 @@ def kl_div(input, target, reduction='mean', log_target=False):
     if log_target:
         loss = target.exp() * (target - input)
     else:
-        # target * log(target) with 0 log 0 = 0: take the log of 1 where target is 0
-        positive = target.data > 0
-        safe = where(positive, target, 1.0)
-        loss = target * safe.log() - target * input
+        # target * log(target) with 0 log 0 = 0 (PyTorch's xlogy): the log of 1 where target
+        # is 0; a negative (invalid) target gives nan, as in PyTorch
+        with np.errstate(invalid='ignore'):
+            safe = where(target.data != 0, target, 1.0)
+            loss = target * safe.log() - target * input
     if reduction == 'batchmean':
         return loss.sum() * (1.0 / input.shape[0]) if input.ndim else loss.sum()
     return _reduce(loss, reduction)
 
 
 # ---------------------------------------------------------------- regression
-def mse_loss(input, target, reduction='mean'):
-    """Mean squared error ``(input - target)^2``; shapes broadcast (warning if they differ)."""
-    _check_reduction('mse_loss', reduction)
+def _weigh(op, loss, weight, input):
+    """``loss * weight`` for an elementwise ``weight`` of the input's shape (or None)."""
+    if weight is None:
+        return loss
+    weight = _as_tensor(weight, input)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError(f"{op}: Weights and input must have the same size, got weight.shape="
+                         f"{tuple(weight.shape)} for input.shape={tuple(input.shape)}")
+    return loss * weight
+
+
+def _weighted_reduce(op, loss, weight, input, reduction):
+    """Reduce ``loss * weight``; with a weight, 'mean' divides by ``sum(weight)`` (PyTorch's
+    rule for mse_loss and l1_loss)."""
+    loss = _weigh(op, loss, weight, input)
+    if weight is not None and reduction == 'mean':
+        return loss.sum() / _as_tensor(weight, input).sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
+    """Mean squared error ``(input - target)^2``; shapes broadcast (warning if they differ).
+
+    ``weight`` (the input's shape) weighs each element; 'mean' is then the
+    weighted mean ``sum(w * d^2) / sum(w)``.
+    """
+    reduction = _check_reduction('mse_loss', reduction, size_average, reduce)
     target = _as_tensor(target, input)
     _warn_if_broadcast('mse_loss', input, target)
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _weighted_reduce('mse_loss', diff * diff, weight, input, reduction)
 
 
-def l1_loss(input, target, reduction='mean'):
-    """Mean absolute error ``|input - target|``."""
-    _check_reduction('l1_loss', reduction)
+def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
+    """Mean absolute error ``|input - target|``; ``weight`` as in :func:`mse_loss`."""
+    reduction = _check_reduction('l1_loss', reduction, size_average, reduce)
     target = _as_tensor(target, input)
     _warn_if_broadcast('l1_loss', input, target)
-    return _reduce((input - target).abs(), reduction)
+    return _weighted_reduce('l1_loss', (input - target).abs(), weight, input, reduction)
 
 
-def smooth_l1_loss(input, target, reduction='mean', beta=1.0):
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
     """``0.5 d^2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input - target``).
 
     Quadratic near zero (smooth gradient), linear further out (robust to
     outliers). ``beta=0`` is :func:`l1_loss`.
     """
-    _check_reduction('smooth_l1_loss', reduction)
+    reduction = _check_reduction('smooth_l1_loss', reduction, size_average, reduce)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     target = _as_tensor(target, input)
     _warn_if_broadcast('smooth_l1_loss', input, target)
     if beta == 0:
-        return l1_loss(input, target, reduction)
+        return l1_loss(input, target, reduction=reduction)
     diff = input - target
     abs_diff = diff.abs()
     loss = where(abs_diff.data < beta, diff * diff * (0.5 / beta), abs_diff - 0.5 * beta)
     return _reduce(loss, reduction)
 
 
-def huber_loss(input, target, reduction='mean', delta=1.0):
+def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     """``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``.
 
     It equals ``delta * smooth_l1_loss(beta=delta)``: quadratic near zero,
-    then linear with slope ``delta``.
+    then linear with slope ``delta``. ``weight`` (the input's shape) weighs
+    each element (here 'mean' stays the plain mean, as PyTorch).
     """
     _check_reduction('huber_loss', reduction)
     if delta <= 0:
@@ -387,4 +437,4 @@ def huber_loss(input, target, reduction='mean', delta=1.0):
     diff = input - target
     abs_diff = diff.abs()
     loss = where(abs_diff.data < delta, diff * diff * 0.5, (abs_diff - 0.5 * delta) * delta)
-    return _reduce(loss, reduction)
+    return _reduce(_weigh('huber_loss', loss, weight, input), reduction)

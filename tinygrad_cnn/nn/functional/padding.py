@@ -82,6 +82,9 @@ def pad(input, pad, mode='constant', value=None):
 
     Returns:
         The padded Tensor; each padded dim grows by ``lo + hi``.
+
+    Negative amounts crop: ``'constant'`` and ``'circular'`` crop first (by at
+    most the dim size), the other modes pad first and crop the result.
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"pad: input must be a Tensor, got {type(input).__name__}")
@@ -89,35 +92,44 @@ def pad(input, pad, mode='constant', value=None):
         amounts = [int(p) for p in pad]
     except TypeError:
         raise TypeError(f"pad: pad must be a sequence of ints, got {pad!r}") from None
+    # the checks and exception types of PyTorch, in its order
     if len(amounts) % 2:
-        raise ValueError(f"pad: the pad length must be even (a (lo, hi) pair per dim), got {pad!r}")
+        raise RuntimeError(f"pad: the pad length must be even (a (lo, hi) pair per dim), "
+                           f"got {pad!r}")
     n = len(amounts) // 2
     if n > input.ndim:
-        raise ValueError(f"pad: pad={tuple(amounts)} pads {n} dims but input.shape="
-                         f"{tuple(input.shape)} has only {input.ndim}")
+        raise RuntimeError(f"pad: pad={tuple(amounts)} pads {n} dims but input.shape="
+                           f"{tuple(input.shape)} has only {input.ndim}")
     pairs = [(amounts[2 * i], amounts[2 * i + 1]) for i in range(n)]   # last dim first
     dims = [input.ndim - 1 - i for i in range(n)]
-    for d, (lo, hi) in zip(dims, pairs):
-        if input.shape[d] + lo + hi < 0:
-            raise RuntimeError(f"pad: padding ({lo}, {hi}) makes dim {d} of input.shape="
-                               f"{tuple(input.shape)} negative")
+    if mode not in ('constant', 'reflect', 'replicate', 'circular'):
+        raise NotImplementedError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                                  f"'circular', got {mode!r}")
     if mode == 'constant':
+        for d, (lo, hi) in zip(dims, pairs):
+            if max(-lo, 0) + max(-hi, 0) > input.shape[d]:     # PyTorch crops first
+                raise RuntimeError(f"pad: padding ({lo}, {hi}) crops more than dim {d} of "
+                                   f"input.shape={tuple(input.shape)}")
         return ConstantPad.apply(input, pads=tuple(reversed(pairs)), value=0 if value is None else value)
-    if mode not in ('reflect', 'replicate', 'circular'):
-        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
-                         f"got {mode!r}")
     if value is not None and value != 0:
-        raise ValueError(f"pad: mode '{mode}' doesn't take a value argument (got value={value!r})")
+        raise RuntimeError(f"pad: mode '{mode}' doesn't take a value argument (got value={value!r})")
     if not 1 <= n <= 3 or input.ndim not in (n + 1, n + 2):
         raise NotImplementedError(
             f"pad: '{mode}' padding of the last {n} dims needs a {n + 1}-d or {n + 2}-d input "
             f"(unbatched or batched (N, C, ...)), got input.shape={tuple(input.shape)} and "
             f"pad={tuple(amounts)}")
+    sizes = [input.shape[d] + lo + hi for d, (lo, hi) in zip(dims, pairs)]
+    if mode != 'circular' and (min(sizes) < 0 or max(sizes) < 1):   # (PyTorch allows some 0s)
+        raise RuntimeError(f"pad: '{mode}' padding {tuple(amounts)} leaves no output of "
+                           f"input.shape={tuple(input.shape)}")
     out = input
     for d, (lo, hi) in zip(dims, pairs):
         crop_lo, crop_hi = max(-lo, 0), max(-hi, 0)
         # PyTorch crops before circular padding (it wraps what is kept), after the others
         if mode == 'circular' and (crop_lo or crop_hi):
+            if crop_lo + crop_hi > out.shape[d]:
+                raise RuntimeError(f"pad: padding ({lo}, {hi}) crops more than dim {d} of "
+                                   f"input.shape={tuple(input.shape)}")
             out = out.narrow(d, crop_lo, out.shape[d] - crop_lo - crop_hi)
             crop_lo = crop_hi = 0
         size, left, right = out.shape[d], max(lo, 0), max(hi, 0)

@@ -19,9 +19,9 @@ vectorised passes over strided views, never a Python loop per element.
   of one pass per kernel offset, numpy reduces over the window axes directly.
 * **Adaptive pooling**: when the input size is a multiple of the output size
   it is ordinary pooling with ``kernel = stride = S / out``; otherwise avg
-  is a matrix product per dim (the windows' averaging matrix) and max
-  gathers the uneven windows, padded to equal length by repeating their last
-  element, then max-pools them.
+  gathers the uneven windows per dim, padded to equal length (avg: with
+  zeros, then divides by the true lengths; max: by repeating their last
+  element, then max-pools them).
 
 Output size along each dim (``pool_output_size``):
 ``floor((S + 2 p - d (k - 1) - 1) / s) + 1`` (``ceil`` with ``ceil_mode``,
@@ -33,7 +33,7 @@ import numpy as np
 
 from ...autograd import Function
 from ...backend import get_array_module
-from ...tensor import Tensor
+from ...tensor import Tensor, cat
 from ._windows import (add_windows, block_size, kernel_offsets, ntuple, offset_view,
                        padded_blocks, pool_output_size, window_view, windows_disjoint)
 
@@ -67,12 +67,32 @@ def _flat_windows(windows, nd):
 
 # ----------------------------------------------------------------------------- max pooling
 
+def _first_inside(kernel, stride, padding, dilation, out):
+    """``(*out)``: per window, the number of its first (row-major) element that is not padding.
+
+    PyTorch only looks at real input elements, so a window of ``-inf`` values
+    is won by this element, never by the ``-inf`` padding before it.
+    """
+    first = np.zeros((), np.int64)
+    for k, s, (lo, _), d, o in zip(kernel, stride, padding, dilation, out):
+        j = np.clip(-((np.arange(o) * s - lo) // d), 0, k - 1)   # ceil((lo - o s) / d)
+        first = np.add.outer(first * k, j)
+    return first
+
+
 def _max_pool_forward(x, kernel, stride, padding, dilation, out):
-    """Max of each window of ``x (B, *S)`` and the offset (row-major) of its first maximum."""
+    """Max of each window of ``x (B, *S)`` and the offset (row-major) of its winner.
+
+    The winner is PyTorch's: the first maximal element of the window, but the
+    last NaN if it holds any (the max is then NaN), and never the padding.
+    """
     xp = get_array_module(x)
     nd, B = len(kernel), x.shape[0]
     y = xp.empty((B,) + tuple(out), x.dtype)
     argmax = xp.empty((B,) + tuple(out), _index_dtype(kernel))
+    # with left padding a window may start in it: an all -inf window needs a fix-up
+    first = _first_inside(kernel, stride, padding, dilation, out) \
+        if any(lo for lo, _ in padding) else None
     padded = [s + lo + hi for s, (lo, hi) in zip(x.shape[1:], padding)]
     nb = block_size(B, math.prod(padded) * x.itemsize, _POOL_BLOCK_BYTES)
     offsets = kernel_offsets(kernel)
@@ -85,19 +105,25 @@ def _max_pool_forward(x, kernel, stride, padding, dilation, out):
             rows = _flat_windows(windows, nd)
             ab[...] = rows.argmax(axis=-1)
             yb[...] = xp.take_along_axis(rows, ab[..., None].astype(np.intp), axis=-1)[..., 0]
-            continue
-        if greater is None or greater.shape != yb.shape:
-            greater, step = xp.empty(yb.shape, bool), xp.empty(yb.shape, ab.dtype)
-        xp.copyto(yb, windows[(slice(None),) + offsets[0]])
-        ab.fill(0)
-        for i, k in enumerate(offsets[1:], 1):
-            candidate = windows[(slice(None),) + k]
-            xp.greater(candidate, yb, out=greater)       # strictly greater: the first max wins
-            xp.maximum(yb, candidate, out=yb)
-            # argmax = i where greater: arithmetic on uint8 beats a masked copy 10x
-            xp.subtract(i, ab, out=step)
-            xp.multiply(step, greater, out=step)
-            xp.add(ab, step, out=ab)
+        else:
+            if greater is None or greater.shape != yb.shape:
+                greater, step = xp.empty(yb.shape, bool), xp.empty(yb.shape, ab.dtype)
+            xp.copyto(yb, windows[(slice(None),) + offsets[0]])
+            ab.fill(0)
+            for i, k in enumerate(offsets[1:], 1):
+                candidate = windows[(slice(None),) + k]
+                xp.greater(candidate, yb, out=greater)   # strictly greater: the first max wins
+                xp.maximum(yb, candidate, out=yb)        # (and NaN propagates)
+                # argmax = i where greater: arithmetic on uint8 beats a masked copy 10x
+                xp.subtract(i, ab, out=step)
+                xp.multiply(step, greater, out=step)
+                xp.add(ab, step, out=ab)
+        # rare cases, fixed up afterwards to keep the loop lean (one reduction to detect NaN)
+        if first is not None:
+            xp.copyto(ab, xp.asarray(first, ab.dtype), where=yb == -np.inf)
+        if xp.isnan(yb.max()):                           # the last NaN of a window wins
+            for i, k in enumerate(offsets):
+                xp.copyto(ab, i, where=xp.isnan(windows[(slice(None),) + k]))
     return y, argmax
 
 
@@ -404,10 +430,19 @@ def _adaptive_size(op, nd, x, output_size):
     return out
 
 
-def _adaptive_windows(n, o):
-    """PyTorch's adaptive windows along one dim: ``[floor(i n / o), ceil((i+1) n / o))``."""
+def _adaptive_table(n, o, fill=None):
+    """``(o, width)`` input positions of PyTorch's adaptive windows along one dim.
+
+    Window ``i`` is ``[floor(i n / o), ceil((i + 1) n / o))``; windows are
+    uneven, so each row is padded to the longest with ``fill`` (default: the
+    window's last position). Also returns the window lengths ``(o,)``.
+    """
     i = np.arange(o)
-    return (i * n) // o, -((-(i + 1) * n) // o)
+    start, end = (i * n) // o, -((-(i + 1) * n) // o)
+    table = start[:, None] + np.arange(int((end - start).max()))
+    past = table >= end[:, None]
+    table[past] = np.broadcast_to(end[:, None] - 1 if fill is None else fill, table.shape)[past]
+    return table, end - start
 
 
 def _adaptive_avg(op, nd, input, output_size):
@@ -417,17 +452,19 @@ def _adaptive_avg(op, nd, input, output_size):
     if all(n % o == 0 for n, o in zip(size, out)):   # even windows: plain average pooling
         kernel = tuple(n // o for n, o in zip(size, out))
         y = _avg_pool(op, nd, x, kernel, kernel, 0, False, True)
-    else:                                            # one averaging matrix per dim
+    else:
+        # per dim: gather the windows, padded to equal length by pointing at an
+        # appended zero (a 0-weight matrix product would turn inf into NaN), then average
         y = x
-        lead = tuple(x.shape[:2])
         for dim, (n, o) in enumerate(zip(size, out)):
-            start, end = _adaptive_windows(n, o)
-            cols = np.arange(n)
-            avg = ((cols >= start[:, None]) & (cols < end[:, None])) / (end - start)[:, None]
-            done, rest = out[:dim], size[dim + 1:]
-            y = Tensor(avg.astype(x.dtype), device=x.device) @ y.reshape(
-                lead + done + (n, math.prod(rest)))
-            y = y.reshape(lead + done + (o,) + rest)
+            axis = 2 + dim
+            table, count = _adaptive_table(n, o, fill=n)
+            zero = Tensor(np.zeros(y.shape[:axis] + (1,) + y.shape[axis + 1:], x.dtype),
+                          device=x.device)
+            y = cat([y, zero], axis).index_select(axis, Tensor(table.reshape(-1)))
+            y = y.unflatten(axis, table.shape).sum(axis + 1)
+            y = y / Tensor(count.astype(x.dtype).reshape((o,) + (1,) * (nd - dim - 1)),
+                           device=x.device)
     return y if batched else y.squeeze(0)
 
 
@@ -440,12 +477,10 @@ def _adaptive_max(op, nd, input, output_size, return_indices):
         result = _max_pool(op, nd, x, kernel, kernel, 0, 1, False, return_indices)
     else:
         # gather the uneven windows, padded to the longest by repeating their last
-        # element (a repeat comes after the original, so the first max is unchanged)
+        # element (a repeat comes after the original, so the winner is unchanged)
         gathered, tables = x, []
         for dim, (n, o) in enumerate(zip(size, out)):
-            start, end = _adaptive_windows(n, o)
-            width = int((end - start).max())
-            table = np.minimum(start[:, None] + np.arange(width), end[:, None] - 1)
+            table, _ = _adaptive_table(n, o)
             tables.append(table)
             gathered = gathered.index_select(2 + dim, Tensor(table.reshape(-1)))
         width = tuple(t.shape[1] for t in tables)
@@ -479,10 +514,11 @@ def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_siz
         size = default
     else:
         size = tuple(int(s) for s in tuple(output_size)[-nd:])
-        if len(tuple(output_size)) not in (nd, nd + 1, nd + 2) or any(
+        if len(tuple(output_size)) not in (nd, nd + 2) or any(   # (*S) or (N, C, *S)
                 not d - s < n < d + s for n, d, s in zip(size, default, stride)):
-            raise ValueError(f"{op}: output_size={tuple(output_size)} must be within one stride "
-                             f"{stride} of the default size {default}")
+            raise ValueError(f"{op}: output_size={tuple(output_size)} must hold {nd} sizes (or "
+                             f"{nd + 2}, batch and channels first) within one stride {stride} of "
+                             f"the default size {default}")
     N, C, plane = x.shape[0], x.shape[1], math.prod(size)
     flat_idx = idx.data.reshape(N * C, -1).astype(np.intp)
     if flat_idx.size and (flat_idx.min() < 0 or flat_idx.max() >= plane):

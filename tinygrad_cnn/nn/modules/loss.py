@@ -6,30 +6,18 @@ registered as buffers, as in PyTorch, so they follow ``.to(device)`` and
 appear in ``state_dict()``. The deprecated ``size_average``/``reduce``
 arguments are accepted (in PyTorch's positions) and mapped to ``reduction``.
 """
-import warnings
-
 from .. import functional as F
+from ..functional.loss import _legacy_reduction
 from .module import Module
 
 __all__ = ['CrossEntropyLoss', 'NLLLoss', 'MSELoss', 'L1Loss', 'SmoothL1Loss', 'HuberLoss',
            'BCELoss', 'BCEWithLogitsLoss', 'KLDivLoss']
 
 
-def _reduction(size_average, reduce, reduction):
-    """PyTorch's legacy rule: ``reduce=False`` -> 'none', else ``size_average`` picks mean/sum."""
-    if size_average is None and reduce is None:
-        return reduction
-    warnings.warn("size_average and reduce args will be deprecated, please use "
-                  f"reduction='{reduction}' instead.", stacklevel=3)
-    if reduce is False:
-        return 'none'
-    return 'sum' if size_average is False else 'mean'
-
-
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction='mean'):
         super().__init__()
-        self.reduction = _reduction(size_average, reduce, reduction)
+        self.reduction = _legacy_reduction(size_average, reduce, reduction, stacklevel=3)
 
 
 class _WeightedLoss(_Loss):
