@@ -571,6 +571,33 @@ def test_in_place_ops_on_graph_tensors_are_recorded():
     np.testing.assert_allclose(x.grad.numpy(), s * (1 - s))
 
 
+def test_changing_a_saved_input_in_place_raises_at_backward():
+    w = leaf([3.0, 4.0])
+    for change in (lambda y: y.__iadd__(1), lambda y: y.__setitem__(0, 5.0),
+                   lambda y: y.mul_(2), lambda y: y.fill_(0.0)):
+        y = tg.tensor([1.0, 2.0], dtype=tg.float64)  # needs no grad: changed as plain data
+        z = (y * w).sum()                            # Mul keeps y for w's gradient
+        with tg.no_grad():
+            change(y)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation.*MulBackward0"):
+            z.backward()
+    # recorded in-place on a graph tensor, then used by a node recorded before: also an error
+    y = w * 1
+    z = (y * w).sum()
+    y += 1
+    with pytest.raises(RuntimeError, match="input 0 of MulBackward0"):
+        z.backward()
+    # changed before the node was recorded, or an input whose values backward doesn't need: fine
+    w.grad = None
+    y = tg.tensor([1.0, 2.0], dtype=tg.float64)
+    y += 1
+    a = w * 1
+    z = (y * w).sum() + (a + 1).sum()
+    a += 1                                           # Add's backward needs no values
+    z.backward()
+    assert w.grad.tolist() == [3.0, 4.0]             # y + 1
+
+
 def test_setitem_on_graph_tensors_routes_gradients():
     x, v = leaf([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), leaf([10.0, 20.0])
     y = x * 1

@@ -24,6 +24,20 @@ class _GradState(threading.local):
 _state = _GradState()
 Tensor = None               # set by tensor.py (which imports this module first)
 
+# In-place changes are numbered by one global clock: a tensor remembers the tick of its
+# last in-place change (``_version``), a node the clock when it was recorded (``_stamp``).
+# An input changed after its node was recorded (``_version > _stamp``) would make that
+# node's backward silently use the new values, so ``Function.inputs`` raises instead, as
+# PyTorch's version counters do. One integer per node: nothing to loop over in ``apply``.
+_clock = 0
+
+
+def mark_modified(tensor):
+    """Record an in-place change of ``tensor`` (called by Tensor's in-place ops)."""
+    global _clock
+    _clock += 1
+    tensor._version = _clock
+
 
 def is_grad_enabled():
     """True unless inside ``no_grad()`` / ``set_grad_enabled(False)``."""
@@ -109,7 +123,7 @@ class Function:
     with one Tensor (or None) per input. ``self.inputs`` gives the input
     Tensors and ``self.saved_output()`` the output, inside backward.
     """
-    __slots__ = ('parents', 'needs_input_grad', '_inputs', '_output', '_hooks', '_released',
+    __slots__ = ('parents', 'needs_input_grad', '_inputs', '_output', '_hooks', '_released', '_stamp',
                  '__dict__', '__weakref__')
 
     @classmethod
@@ -127,6 +141,7 @@ class Function:
             node.parents = tuple(None if t is None or not t.requires_grad
                                  else (t.grad_fn or t) for t in inputs)
             node._inputs = inputs
+            node._stamp = _clock
             node._output = out
             node._hooks = None
             node._released = False
@@ -141,9 +156,21 @@ class Function:
 
     @property
     def inputs(self):
-        """The input Tensors of the forward call (None where an input was None)."""
+        """The input Tensors of the forward call (None where an input was None).
+
+        Raises if one of them was changed in place after this node was recorded.
+        """
         if self._released:
             raise RuntimeError(_FREED)
+        if _clock == self._stamp:           # nothing changed in place since: the usual case
+            return self._inputs
+        for i, t in enumerate(self._inputs):
+            if t is not None and getattr(t, '_version', 0) > self._stamp:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: input {i} of {self.name()} (shape {tuple(t.shape)}, "
+                    f"dtype {t.dtype}) was changed after {self.name()} was recorded. Hint: write "
+                    f"the update out of place (y = y + 1) or modify a .clone() of the tensor.")
         return self._inputs
 
     def saved_output(self):

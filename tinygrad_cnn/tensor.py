@@ -107,7 +107,8 @@ class Tensor:
     ``Tensor(data, requires_grad=False, dtype=None, device=None)``: ``data`` is a
     number, a nested list, a numpy/CuPy array or a Tensor.
     """
-    __slots__ = ('data', 'grad', 'requires_grad', 'grad_fn', '_hooks', '__weakref__')
+    # _version: set by autograd.mark_modified on the first in-place change (absent = never)
+    __slots__ = ('data', 'grad', 'requires_grad', 'grad_fn', '_hooks', '_version', '__weakref__')
     __array_ufunc__ = None      # make ``ndarray * tensor`` call Tensor.__rmul__
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
@@ -457,6 +458,7 @@ class Tensor:
                                f"broadcast to the tensor's shape {tuple(self.shape)}")
         if not getattr(self.data.flags, 'writeable', True):   # read-only numpy view; CuPy has none
             self.data = self.data.copy()
+        autograd.mark_modified(self)
         return value
 
     def _rebind(self, op, compute):
@@ -474,6 +476,7 @@ class Tensor:
                                f"into the tensor's shape {tuple(self.shape)}")
         out = out if out.dtype == self.dtype else out.to(self.dtype)   # in place keeps the dtype
         self.data, self.grad_fn, self.requires_grad = out.data, out.grad_fn, out.requires_grad
+        autograd.mark_modified(self)
         return self
 
     def _in_graph(self, other):
@@ -1057,6 +1060,7 @@ class Tensor:
         if not getattr(self.data.flags, 'writeable', True):
             self.data = self.data.copy()
         self.data[self._index(index)] = value
+        autograd.mark_modified(self)
 
     def gather(self, dim, index):
         """``out[i][j] = self[i][index[i][j]]`` for ``dim=1`` (PyTorch's gather)."""
