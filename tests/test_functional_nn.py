@@ -106,6 +106,11 @@ ACTIVATIONS = [
     ('hardtanh', lambda x: F.hardtanh(x, -0.6, 0.8)), ('softmax', lambda x: F.softmax(x, 1)),
     ('log_softmax', lambda x: F.log_softmax(x, dim=0)),
     ('softmax dtype', lambda x: F.softmax(x, -1, dtype=tg.float64)),
+    ('celu', lambda x: F.celu(x, 0.6)), ('mish', F.mish), ('logsigmoid', F.logsigmoid),
+    ('hardsigmoid', lambda x: F.hardsigmoid(x * 4)), ('hardswish', lambda x: F.hardswish(x * 4)),
+    ('softsign', F.softsign), ('tanhshrink', F.tanhshrink),
+    ('threshold', lambda x: F.threshold(x, 0.05, -2.0)), ('glu', lambda x: F.glu(x[:, :2])),
+    ('glu dim 0', lambda x: F.glu(x[1:], 0)), ('softmin', lambda x: F.softmin(x, 1)),
 ]
 
 
@@ -115,7 +120,9 @@ def test_gradcheck_activations(name, fn):
 
 
 @pytest.mark.parametrize('name, fn', [a for a in ACTIVATIONS
-                                      if a[0] in ('elu', 'selu', 'gelu', 'softplus', 'silu')])
+                                      if a[0] in ('elu', 'selu', 'gelu', 'softplus', 'silu',
+                                                  'celu', 'mish', 'logsigmoid', 'hardswish',
+                                                  'softsign', 'tanhshrink', 'glu', 'softmin')])
 def test_gradgradcheck_smooth_activations(name, fn):
     assert tg.gradgradcheck(fn, (away_from_zero((2, 3), seed=1),))
 
@@ -153,6 +160,123 @@ def test_softmax_implicit_dim_follows_pytorch():
         np.testing.assert_allclose(F.softmax(tg.zeros(5)).numpy(), 0.2, rtol=1e-6)
     with pytest.warns(UserWarning):
         np.testing.assert_allclose(F.softmax(tg.zeros(3, 2, 2, 2)).numpy(), 0.5)   # 4-d: dim 1
+
+
+def sigmoid_np(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def test_more_activations_match_numpy():
+    a = np.array([[-30.0, -3.0, -2.5, -0.4], [0.0, 0.7, 3.0, 25.0]])
+    x = t64(a, requires_grad=False)
+    refs = {
+        'logsigmoid': (F.logsigmoid(x), np.log(sigmoid_np(a))),
+        'hardsigmoid': (F.hardsigmoid(x), np.clip(a + 3, 0, 6) / 6),
+        'hardswish': (F.hardswish(x), a * np.clip(a + 3, 0, 6) / 6),
+        'mish': (F.mish(x), a * np.tanh(np.log1p(np.exp(a)))),
+        'softsign': (F.softsign(x), a / (1 + np.abs(a))),
+        'tanhshrink': (F.tanhshrink(x), a - np.tanh(a)),
+        'threshold': (F.threshold(x, 0.7, -5.0), np.where(a > 0.7, a, -5.0)),
+        'celu': (F.celu(x, 2.0), np.where(a > 0, a, 2.0 * np.expm1(a / 2.0))),
+        'glu': (F.glu(x), a[:, :2] * sigmoid_np(a[:, 2:])),
+        'glu dim 0': (F.glu(x, 0), a[:1] * sigmoid_np(a[1:])),
+        'softmin': (F.softmin(x, 1), np.exp(-a) / np.exp(-a).sum(1, keepdims=True)),
+        'prelu': (F.prelu(x, t64([0.1], False)), np.where(a > 0, a, 0.1 * a)),
+    }
+    for name, (out, expected) in refs.items():
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-15, err_msg=name)
+        assert out.dtype == np.float64, name
+    x32 = tg.tensor(a.astype(np.float32), requires_grad=True)
+    for fn in (F.logsigmoid, F.hardsigmoid, F.hardswish, F.mish, F.softsign, F.tanhshrink,
+               lambda v: F.threshold(v, 1, 2), F.celu, F.glu, lambda v: F.softmin(v, 0),
+               lambda v: F.prelu(v, tg.tensor([0.2]))):
+        out = fn(x32)
+        out.sum().backward()
+        assert out.dtype == np.float32 and x32.grad.dtype == np.float32
+        x32.grad = None
+
+
+def test_more_activation_kinks_follow_pytorch():
+    x = tg.tensor([-3.0, 3.0, 0.0, -4.0, 4.0], dtype=tg.float64, requires_grad=True)
+    F.hardswish(x).sum().backward()         # slope 0 up to -3, x/3 + 1/2 inside, 1 from 3
+    assert x.grad.tolist() == [0.0, 1.0, 0.5, 0.0, 1.0]
+    x.grad = None
+    F.hardsigmoid(x).sum().backward()       # 1/6 strictly between -3 and 3
+    assert x.grad.tolist() == [0.0, 0.0, 1 / 6, 0.0, 0.0]
+    x.grad = None
+    F.threshold(x, 3.0, 0.0).sum().backward()     # at the threshold: the constant branch
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 0.0, 1.0]
+    x.grad = None
+    F.prelu(x, t64([0.3], False)).sum().backward()  # at 0: the negative slope
+    np.testing.assert_allclose(x.grad.numpy(), [0.3, 1.0, 0.3, 0.3, 1.0])
+    x.grad = None
+    F.celu(x, 0.5).sum().backward()         # celu' is continuous: 1 at 0
+    np.testing.assert_allclose(x.grad.numpy(), [math.exp(-6), 1, 1, math.exp(-8), 1])
+    x.grad = None
+    F.softsign(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 1 / (1 + np.abs(x.numpy())) ** 2)
+
+
+def test_logsigmoid_is_stable_and_precise_in_both_tails():
+    x = tg.tensor([-1000.0, -20.0, 20.0, 1000.0], requires_grad=True)   # float32
+    y = F.logsigmoid(x)
+    y.sum().backward()
+    np.testing.assert_allclose(y.numpy(), [-1000.0, -20.0, -math.exp(-20), 0.0], rtol=1e-6)
+    # sigmoid(-20) ~ 2e-9 keeps its relative precision (1 - sigmoid(20) would round to 0)
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0, math.exp(-20), 0.0], rtol=1e-6)
+
+
+def test_gradcheck_prelu_input_and_weight():
+    rng = np.random.default_rng(3)
+    x = away_from_zero((2, 3, 2), seed=3)
+    assert tg.gradcheck(F.prelu, (x, t64(rng.uniform(0, 0.5, 3))))      # one slope per channel
+    assert tg.gradcheck(F.prelu, (x, t64([0.25])))                      # one shared slope
+    assert tg.gradcheck(F.prelu, (away_from_zero((4,)), t64(0.1)))      # 0-d weight, 1-d input
+    assert tg.gradgradcheck(lambda x, w: F.prelu(x, w) ** 2, (x, t64([0.25])))
+
+
+@settings(deadline=None, max_examples=15)
+@given(tst.arrays(tst.shapes(max_dims=3), low=-6, high=6), st.floats(0.1, 3.0),
+       st.floats(0.0, 0.5))
+def test_more_activation_properties(a, alpha, slope):
+    x = tg.tensor(a)
+    np.testing.assert_allclose(F.hardswish(x).numpy(), (x * F.hardsigmoid(x)).numpy(),
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(F.logsigmoid(x).numpy(), -F.softplus(-x).numpy(), rtol=1e-12)
+    # celu(x, alpha) = alpha * celu(x / alpha, 1), and celu(x, 1) = elu(x)
+    np.testing.assert_allclose(F.celu(x, alpha).numpy(), alpha * F.celu(x / alpha).numpy(),
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(F.celu(x).numpy(), F.elu(x).numpy(), rtol=1e-15)
+    np.testing.assert_allclose(F.prelu(x, t64([slope], False)).numpy(),
+                               F.leaky_relu(x, slope).numpy(), rtol=1e-15)
+    assert (np.abs(F.softsign(x).numpy()) < 1).all()
+    mish = F.mish(x).numpy()                 # between min(x, 0) - 0.31 and max(x, 0)
+    assert (mish <= np.maximum(a, 0)).all() and (mish >= np.minimum(a, 0) - 0.31).all()
+    soft = F.softmin(x, -1).numpy()
+    np.testing.assert_allclose(soft, F.softmax(-x, -1).numpy(), rtol=1e-15)
+    np.testing.assert_allclose(soft.sum(-1), 1.0, rtol=1e-12)
+    doubled = tg.cat([x, x], -1)             # glu of [a, a] is a * sigmoid(a) = silu(a)
+    np.testing.assert_allclose(F.glu(doubled).numpy(), F.silu(x).numpy(), rtol=1e-12)
+
+
+def test_more_activation_argument_errors():
+    with pytest.raises(RuntimeError, match='glu: halving dimension must be even, but dimension '
+                                           '1 is size 3'):
+        F.glu(tg.zeros(2, 3), 1)
+    with pytest.raises(RuntimeError, match='glu: does not support scalars'):
+        F.glu(tg.tensor(1.0))
+    with pytest.raises(RuntimeError, match='celu: alpha cannot be 0'):
+        F.celu(tg.zeros(2), 0.0)
+    with pytest.raises(RuntimeError, match=r'prelu: expected weight with 1 element or one per '
+                                           r'channel .* weight.shape=\(2,\) for input.shape='
+                                           r'\(2, 3\)'):
+        F.prelu(tg.zeros(2, 3), tg.zeros(2))
+    with pytest.raises(RuntimeError, match='prelu: expected weight to be a scalar or 1-D'):
+        F.prelu(tg.zeros(2, 3), tg.zeros(3, 1))
+    with pytest.raises(RuntimeError, match='prelu: expected input and weight of the same dtype'):
+        F.prelu(tg.zeros(2, 3), tg.zeros(3, dtype=tg.float64))
+    with pytest.warns(UserWarning, match='Implicit dimension choice for softmin'):
+        np.testing.assert_allclose(F.softmin(tg.zeros(4)).numpy(), 0.25)
 
 
 # ---------------------------------------------------------------- linear, bilinear
@@ -280,6 +404,52 @@ def test_group_norm_equals_layer_norm_per_group(groups, n, length):
     np.testing.assert_allclose(y, ref, rtol=1e-12, atol=1e-12)
 
 
+def instance_norm_np(a, eps=1e-5):
+    axes = tuple(range(2, a.ndim))
+    return (a - a.mean(axis=axes, keepdims=True)) / np.sqrt(a.var(axis=axes, keepdims=True) + eps)
+
+
+def test_gradcheck_instance_norm():
+    rng = np.random.default_rng(4)
+    x = t64(rng.standard_normal((2, 3, 4)))
+    w, b = t64(rng.standard_normal(3)), t64(rng.standard_normal(3))
+    assert tg.gradcheck(lambda x, w, b: F.instance_norm(x, weight=w, bias=b), (x, w, b))
+    assert tg.gradgradcheck(lambda x, w: F.instance_norm(x, weight=w, eps=0.1), (x, w))
+    x2 = t64(rng.standard_normal((1, 2, 2, 3)))
+    assert tg.gradcheck(lambda x: F.instance_norm(x), (x2,))
+    rm, rv = t64([0.5, -1.0, 0.0], False), t64([2.0, 0.5, 1.0], False)
+    assert tg.gradcheck(lambda x, w, b: F.instance_norm(x, rm, rv, w, b, use_input_stats=False),
+                        (x, w, b))
+
+
+@settings(deadline=None, max_examples=15)
+@given(st.integers(1, 3), st.integers(1, 3), st.lists(st.integers(2, 3), min_size=1, max_size=3),
+       st.floats(0.0, 1.0), st.floats(1e-5, 0.1))
+def test_instance_norm_matches_numpy(n, c, spatial, momentum, eps):
+    shape = (n, c, *spatial)
+    rng = np.random.default_rng(n * c * len(spatial))
+    a = rng.standard_normal(shape) * 2 + 1
+    w, b = rng.standard_normal(c), rng.standard_normal(c)
+    rm0, rv0 = np.linspace(-1, 1, c), np.linspace(0.5, 2, c)
+    rm, rv = tg.tensor(rm0), tg.tensor(rv0)
+    y = F.instance_norm(tg.tensor(a), rm, rv, tg.tensor(w), tg.tensor(b), momentum=momentum,
+                        eps=eps).numpy()
+    bshape = (1, c) + (1,) * len(spatial)
+    np.testing.assert_allclose(y, instance_norm_np(a, eps) * w.reshape(bshape) + b.reshape(bshape),
+                               rtol=1e-9, atol=1e-12)
+    # running statistics: the batch average of each instance's mean and unbiased variance
+    axes = tuple(range(2, a.ndim))
+    count = a[0, 0].size
+    np.testing.assert_allclose(rm.numpy(), (1 - momentum) * rm0
+                               + momentum * a.mean(axis=axes).mean(0), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(rv.numpy(), (1 - momentum) * rv0 + momentum
+                               * (a.var(axis=axes) * count / (count - 1)).mean(0), rtol=1e-12)
+    # use_input_stats=False: a per-channel affine map with the running statistics
+    out = F.instance_norm(tg.tensor(a), rm, rv, use_input_stats=False, eps=eps).numpy()
+    np.testing.assert_allclose(out, (a - rm.numpy().reshape(bshape))
+                               / np.sqrt(rv.numpy().reshape(bshape) + eps), rtol=1e-10)
+
+
 def test_normalization_errors():
     with pytest.raises(RuntimeError, match=r'layer_norm: expected input of shape \(\*, 3\)'):
         F.layer_norm(tg.zeros(2, 4), 3)
@@ -289,6 +459,12 @@ def test_normalization_errors():
         F.group_norm(tg.zeros(2, 4), 3)
     with pytest.raises(ValueError, match='3 or more dimensions'):
         F.local_response_norm(tg.zeros(2, 4), 3)
+    with pytest.raises(ValueError, match='instance_norm: expected more than 1 spatial element'):
+        F.instance_norm(tg.zeros(2, 3, 1))
+    with pytest.raises(RuntimeError, match='running_mean and running_var must be given'):
+        F.instance_norm(tg.zeros(2, 3, 2), use_input_stats=False)
+    with pytest.raises(RuntimeError, match=r'instance_norm: expected weight of shape \(3,\)'):
+        F.instance_norm(tg.zeros(2, 3, 2), weight=tg.ones(2))
 
 
 def test_local_response_norm_reference_values_from_pytorch():
@@ -341,6 +517,54 @@ def test_dropout2d_masks_are_per_channel(shape, p):
     scaled = 1 / (1 - p)
     assert (((y == 0) | np.isclose(y, scaled)).all())
     assert ((y == y[..., :1]).all())
+
+
+def channel_masks(y, lead):
+    """The per-channel scale factors of a channel-dropout output ``y`` of ones."""
+    per_channel = y.reshape(y.shape[:lead] + (-1,))
+    assert (per_channel == per_channel[..., :1]).all()      # one draw per channel
+    return per_channel[..., 0]
+
+
+def test_dropout1d_and_dropout3d_drop_channels_batched_or_not():
+    tg.manual_seed(2)
+    for fn, shape, lead in ((F.dropout1d, (8, 16, 5), 2), (F.dropout1d, (32, 5), 1),
+                            (F.dropout3d, (4, 8, 2, 3, 2), 2), (F.dropout3d, (32, 2, 2, 3), 1)):
+        x = tg.ones(*shape)
+        y = fn(x, 0.5)
+        assert y.shape == x.shape and y.dtype == np.float32
+        masks = channel_masks(y.numpy(), lead)
+        assert set(np.unique(masks)) == {0.0, 2.0}
+        assert fn(x, 0.5, training=False) is x and fn(x, 0.0) is x
+    with pytest.raises(RuntimeError, match=r'dropout1d: expected 2D \(C, L\) or 3D'):
+        F.dropout1d(tg.ones(3), 0.5)
+    with pytest.raises(ValueError, match='dropout3d: dropout probability has to be between'):
+        F.dropout3d(tg.ones(1, 1, 1, 1), 1.5)
+    # other ranks are deprecated in PyTorch: a warning, and dim 0 taken as the channels
+    with pytest.warns(UserWarning, match='dropout3d: received a 3-D input'):
+        y = F.dropout3d(tg.ones(16, 2, 3), 0.5).numpy()
+    channel_masks(y, 1)
+
+
+def test_gradcheck_dropout1d_dropout3d_with_a_fixed_mask():
+    def fn(x, y):
+        tg.manual_seed(3)                      # same masks on every evaluation
+        return F.dropout1d(x, 0.4).sum() + F.dropout3d(y, 0.6).sum()
+    assert tg.gradcheck(fn, (away_from_zero((2, 3, 2)), away_from_zero((3, 2, 1, 2), seed=1)))
+
+
+@settings(deadline=None, max_examples=15)
+@given(st.sampled_from([(F.dropout1d, 2), (F.dropout1d, 3), (F.dropout3d, 4), (F.dropout3d, 5)]),
+       st.data(), st.floats(0.0, 0.9))
+def test_channel_dropout_masks_and_scales_values_and_gradients(op, data, p):
+    fn, ndim = op
+    shape = data.draw(tst.shapes(min_dims=ndim, max_dims=ndim))
+    x = tg.ones(*shape, dtype=tg.float64, requires_grad=True)
+    y = fn(x, p)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), y.numpy())   # the mask scales the gradient
+    masks = channel_masks(y.numpy(), 2 if ndim in (3, 5) else 1)
+    assert ((masks == 0) | np.isclose(masks, 1 / (1 - p))).all()
 
 
 # ---------------------------------------------------------------- embedding, one_hot

@@ -48,6 +48,12 @@ STATE = [
     (lambda: nn.Embedding(10, 3), [('weight', (10, 3))]),
     (lambda: nn.LocalResponseNorm(5), []),
     (lambda: nn.MaxPool2d(2), []),
+    (lambda: nn.PReLU(), [('weight', (1,))]),
+    (lambda: nn.PReLU(4), [('weight', (4,))]),
+    (lambda: nn.InstanceNorm2d(3), []),
+    (lambda: nn.InstanceNorm1d(3, affine=True), [('weight', (3,)), ('bias', (3,))]),
+    (lambda: nn.InstanceNorm3d(3, track_running_stats=True),
+     [('running_mean', (3,)), ('running_var', (3,)), ('num_batches_tracked', ())]),
 ]
 
 
@@ -81,6 +87,12 @@ def test_other_default_inits():
     assert abs(emb.mean()) < 0.02 and abs(emb.std() - 1) < 0.02 and not emb[3].any()
     ln = nn.LayerNorm(4)
     assert ln.weight.tolist() == [1] * 4 and ln.bias.tolist() == [0] * 4
+    assert nn.PReLU(3).weight.tolist() == [0.25] * 3 and nn.PReLU(2, init=-0.5).weight.tolist() \
+        == [-0.5, -0.5]
+    assert nn.PReLU(dtype=tg.float64).weight.dtype == np.float64
+    inorm = nn.InstanceNorm2d(2, affine=True, track_running_stats=True)
+    assert inorm.weight.tolist() == [1, 1] and inorm.bias.tolist() == [0, 0]
+    assert inorm.running_var.tolist() == [1, 1] and inorm.num_batches_tracked.item() == 0
     bil = nn.Bilinear(16, 3, 2).weight.numpy()
     assert np.abs(bil).max() <= 1 / 4
 
@@ -155,6 +167,9 @@ def test_gradcheck_normalization_layers():
     gradcheck_module(nn.LayerNorm((2, 3)), randn(2, 2, 3))
     gradcheck_module(nn.GroupNorm(2, 4), randn(2, 4, 3))
     gradcheck_module(nn.LocalResponseNorm(3, alpha=0.5, k=1.5), randn(2, 4, 2))
+    gradcheck_module(nn.InstanceNorm1d(2, affine=True), randn(2, 2, 3))
+    gradcheck_module(nn.InstanceNorm2d(2, affine=True), randn(2, 2, 2))      # unbatched
+    gradcheck_module(nn.InstanceNorm3d(2, track_running_stats=True), randn(1, 2, 2, 1, 2))
 
 
 def test_gradcheck_embedding_weight():
@@ -226,8 +241,13 @@ def test_gradcheck_activation_layers():
         x += 0.05 * x.sign()            # keep away from the kinks at 0
     for layer in (nn.ReLU(), nn.ReLU6(), nn.LeakyReLU(0.2), nn.ELU(0.5), nn.SELU(), nn.GELU(),
                   nn.GELU('tanh'), nn.SiLU(), nn.Softplus(2.0, 1.5), nn.Sigmoid(), nn.Tanh(),
-                  nn.Hardtanh(-0.8, 0.9), nn.Softmax(dim=1), nn.LogSoftmax(dim=0), nn.Identity()):
+                  nn.Hardtanh(-0.8, 0.9), nn.Softmax(dim=1), nn.LogSoftmax(dim=0), nn.Identity(),
+                  nn.PReLU(), nn.CELU(0.7), nn.Mish(), nn.LogSigmoid(), nn.Hardsigmoid(),
+                  nn.Hardswish(), nn.Softsign(), nn.Tanhshrink(), nn.Threshold(0.02, -1.0),
+                  nn.GLU(), nn.Softmin(dim=1)):
         gradcheck_module(layer, x)
+    gradcheck_module(nn.PReLU(4), randn(2, 4, 3))      # one slope per channel
+    gradcheck_module(nn.GLU(0), randn(4, 3))
 
 
 def test_activation_layers_equal_their_functions():
@@ -237,9 +257,16 @@ def test_activation_layers_equal_their_functions():
              (nn.SELU(), F.selu(x)), (nn.GELU(), F.gelu(x)), (nn.SiLU(), F.silu(x)),
              (nn.Softplus(0.5, 3), F.softplus(x, 0.5, 3)), (nn.Sigmoid(), F.sigmoid(x)),
              (nn.Tanh(), F.tanh(x)), (nn.Hardtanh(-2, 3), F.hardtanh(x, -2, 3)),
-             (nn.Softmax(0), F.softmax(x, 0)), (nn.LogSoftmax(-1), F.log_softmax(x, -1))]
+             (nn.Softmax(0), F.softmax(x, 0)), (nn.LogSoftmax(-1), F.log_softmax(x, -1)),
+             (nn.PReLU(init=0.1), F.prelu(x, tg.tensor([0.1]))), (nn.CELU(0.5), F.celu(x, 0.5)),
+             (nn.Mish(), F.mish(x)), (nn.LogSigmoid(), F.logsigmoid(x)),
+             (nn.Hardsigmoid(), F.hardsigmoid(x)), (nn.Hardswish(True), F.hardswish(x)),
+             (nn.Softsign(), F.softsign(x)), (nn.Tanhshrink(), F.tanhshrink(x)),
+             (nn.Threshold(1.5, -3.0), F.threshold(x, 1.5, -3.0)),
+             (nn.Softmin(0), F.softmin(x, 0))]
     for layer, expected in pairs:
         np.testing.assert_array_equal(layer(x).numpy(), expected.numpy())
+    np.testing.assert_array_equal(nn.GLU(0)(x[1:]).numpy(), F.glu(x[1:], 0).numpy())
     with pytest.warns(UserWarning, match='Implicit dimension choice for softmax'):
         assert nn.Softmax()(tg.zeros(2, 3)).shape == (2, 3)
 
@@ -252,7 +279,12 @@ def test_activation_layers_equal_their_functions():
     (lambda: nn.LocalResponseNorm(2), (1, 3, 2, 2)), (lambda: nn.Dropout(0.5), (4, 4)),
     (lambda: nn.Dropout2d(0.5), (2, 4, 2, 2)), (lambda: nn.GELU(), (3,)),
     (lambda: nn.ELU(), (3,)), (lambda: nn.Softplus(), (3,)), (lambda: nn.LeakyReLU(), (3,)),
-    (lambda: nn.Bilinear(3, 3, 2), None),
+    (lambda: nn.Bilinear(3, 3, 2), None), (lambda: nn.PReLU(2), (3, 2, 2)),
+    (lambda: nn.InstanceNorm1d(2, affine=True, track_running_stats=True), (2, 2, 3)),
+    (lambda: nn.InstanceNorm2d(2, track_running_stats=True).eval(), (2, 2, 2)),
+    (lambda: nn.Dropout1d(0.5), (2, 4, 3)), (lambda: nn.Dropout3d(0.5), (4, 2, 1, 2)),
+    (lambda: nn.CELU(0.5), (3,)), (lambda: nn.Mish(), (3,)), (lambda: nn.LogSigmoid(), (3,)),
+    (lambda: nn.Hardswish(), (3,)), (lambda: nn.GLU(), (3, 2)),
 ])
 def test_float32_in_float32_out_and_grads(make, shape):
     layer = make()
@@ -333,6 +365,51 @@ def test_batchnorm_train_then_eval_matches_running_stats():
     np.testing.assert_allclose(bn(x).numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
+def test_instance_norm_running_statistics_train_eval_and_unbatched():
+    tg.manual_seed(12)
+    inorm = nn.InstanceNorm1d(2, momentum=0.5, track_running_stats=True)
+    x = tg.randn(3, 2, 4, dtype=tg.float64) * 2 + 1
+    a = x.numpy()
+    y = inorm.double()(x).numpy()
+    mean, var = a.mean(axis=2), a.var(axis=2)
+    np.testing.assert_allclose(y, (a - mean[..., None]) / np.sqrt(var[..., None] + 1e-5),
+                               rtol=1e-10)
+    # the running statistics average the instances' ones; the count is not kept
+    np.testing.assert_allclose(inorm.running_mean.numpy(), 0.5 * mean.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(inorm.running_var.numpy(), 0.5 + 0.5 * (var * 4 / 3).mean(0),
+                               rtol=1e-12)
+    assert inorm.num_batches_tracked.item() == 0
+    inorm.eval()                                  # eval normalises with the running stats
+    rm, rv = inorm.running_mean.numpy(), inorm.running_var.numpy()
+    np.testing.assert_allclose(inorm(x).numpy(), (a - rm[:, None]) / np.sqrt(rv[:, None] + 1e-5),
+                               rtol=1e-10)
+    np.testing.assert_array_equal(inorm(x[0]).numpy(), inorm(x).numpy()[0])   # unbatched (C, L)
+    # the defaults: instance statistics in both modes, nothing tracked
+    plain = nn.InstanceNorm2d(2).eval()
+    assert plain.running_mean is None and list(plain.state_dict()) == []
+    z = tg.randn(2, 3, 3)
+    np.testing.assert_allclose(plain(z).numpy(), nn.InstanceNorm2d(2)(z[None]).numpy()[0],
+                               rtol=1e-6)
+    frozen = nn.InstanceNorm1d(2, momentum=None, track_running_stats=True)
+    frozen(tg.randn(2, 2, 3))                     # momentum=None means 0, as in PyTorch
+    assert frozen.running_mean.tolist() == [0, 0] and frozen.running_var.tolist() == [1, 1]
+
+
+def test_instance_norm_input_checks_and_repr():
+    with pytest.raises(ValueError, match=r'InstanceNorm1d: expected 2D or 3D input \(got 4D'):
+        nn.InstanceNorm1d(3)(tg.zeros(2, 3, 4, 5))
+    with pytest.raises(ValueError, match="expected input's size at dim=1 to match num_features "
+                                         r"\(3\)"):
+        nn.InstanceNorm2d(3, affine=True)(tg.zeros(2, 4, 4, 5))
+    with pytest.warns(UserWarning, match="size at dim=0 does not match num_features"):
+        nn.InstanceNorm2d(3)(tg.randn(4, 4, 5))     # unbatched; unused without affine
+    assert repr(nn.InstanceNorm2d(4)) == ('InstanceNorm2d(4, eps=1e-05, momentum=0.1, '
+                                          'affine=False, bias=False, track_running_stats=False)')
+    assert repr(nn.InstanceNorm3d(2, 1e-3, None, True, True)) == (
+        'InstanceNorm3d(2, eps=0.001, momentum=None, affine=True, bias=True, '
+        'track_running_stats=True)')
+
+
 # ---------------------------------------------------------------- other normalisations
 def test_layernorm_and_groupnorm_normalise_their_groups():
     tg.manual_seed(9)
@@ -386,6 +463,49 @@ def test_dropout2d_drops_whole_channels():
     assert ((per_channel == 0).all(axis=2) | (per_channel == 2).all(axis=2)).all()
     assert 0.3 < (per_channel[..., 0] == 0).mean() < 0.7
     assert nn.Dropout2d().eval()(tg.ones(1, 2, 2, 2)).tolist() == tg.ones(1, 2, 2, 2).tolist()
+
+
+def test_dropout1d_dropout3d_layers():
+    tg.manual_seed(13)
+    y = nn.Dropout1d(0.5)(tg.ones(8, 16, 5)).numpy()
+    assert ((y == 0).all(axis=2) | (y == 2).all(axis=2)).all() and 0.3 < (y == 0).mean() < 0.7
+    y = nn.Dropout3d(0.25)(tg.ones(16, 2, 2, 2)).numpy().reshape(16, -1)   # (C, D, H, W)
+    assert ((y == 0).all(axis=1) | np.isclose(y, 4 / 3).all(axis=1)).all()
+    x = tg.ones(1, 2, 2)
+    assert nn.Dropout1d().eval()(x) is x
+    assert nn.Dropout3d().eval()(x[..., None]).shape == (1, 2, 2, 1)
+    assert repr(nn.Dropout1d()) == 'Dropout1d(p=0.5, inplace=False)'
+    assert repr(nn.Dropout3d(0.2, True)) == 'Dropout3d(p=0.2, inplace=True)'
+    with pytest.raises(ValueError, match='Dropout3d: dropout probability'):
+        nn.Dropout3d(-0.1)
+
+
+def test_new_activation_reprs_are_pytorchs():
+    # checked against torch 2.13's print(module)
+    reprs = {nn.PReLU(): 'PReLU(num_parameters=1)', nn.PReLU(3, 0.1): 'PReLU(num_parameters=3)',
+             nn.CELU(): 'CELU(alpha=1.0)', nn.CELU(0.5, True): 'CELU(alpha=0.5, inplace=True)',
+             nn.Threshold(0.1, 20): 'Threshold(threshold=0.1, value=20)',
+             nn.Threshold(0.1, 2.0, True): 'Threshold(threshold=0.1, value=2.0, inplace=True)',
+             nn.GLU(): 'GLU(dim=-1)', nn.Softmin(): 'Softmin(dim=None)',
+             nn.Softmin(1): 'Softmin(dim=1)', nn.Mish(): 'Mish()',
+             nn.Mish(True): 'Mish(inplace=True)',
+             nn.Hardswish(True): 'Hardswish()', nn.Hardsigmoid(True): 'Hardsigmoid()',
+             nn.LogSigmoid(): 'LogSigmoid()', nn.Softsign(): 'Softsign()',
+             nn.Tanhshrink(): 'Tanhshrink()'}
+    for layer, expected in reprs.items():
+        assert repr(layer) == expected
+
+
+def test_prelu_layer_learns_one_slope_per_channel():
+    prelu = nn.PReLU(2)
+    x = tg.tensor([[[-1.0, 2.0], [-3.0, -4.0]]])           # (N=1, C=2, L=2)
+    out = prelu(x)
+    np.testing.assert_allclose(out.numpy(), [[[-0.25, 2.0], [-0.75, -1.0]]])
+    out.sum().backward()
+    np.testing.assert_allclose(prelu.weight.grad.numpy(), [-1.0, -7.0])   # sum of x where x <= 0
+    with pytest.raises(RuntimeError, match=r'prelu: .* got weight.shape=\(2,\) for input.shape='
+                                           r'\(2, 3\)'):
+        prelu(tg.zeros(2, 3))
 
 
 # ---------------------------------------------------------------- embedding, flatten

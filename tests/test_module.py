@@ -489,3 +489,99 @@ def test_parameters_of_nested_containers_reach_the_optimizer_view():
     model = nn.Sequential(nn.ModuleList([nn.Linear(2, 2)]), nn.ModuleDict({'x': nn.Linear(2, 1)}))
     assert [n for n, _ in model.named_parameters()] == ['0.0.weight', '0.0.bias', '1.x.weight',
                                                         '1.x.bias']
+
+
+def test_parameter_list_registers_under_indices():
+    pl = nn.ParameterList([nn.Parameter(tg.ones(3, 4)), tg.zeros(2, dtype=tg.float64)])
+    pl.append(tg.ones(1))
+    pl.extend([nn.Parameter(tg.ones(2))])
+    pl += [tg.zeros(3)]
+    assert len(pl) == 5 and all(type(p) is nn.Parameter and p.requires_grad for p in pl)
+    assert list(pl.state_dict()) == ['0', '1', '2', '3', '4']
+    assert [n for n, _ in pl.named_parameters()] == ['0', '1', '2', '3', '4']
+    assert pl[-1] is pl[4] and pl[1].dtype == np.float64
+    sub = pl[1:4:2]
+    assert type(sub) is nn.ParameterList and list(sub) == [pl[1], pl[3]]
+    plain = tg.ones(2)                         # a Tensor is wrapped, sharing its memory
+    pl[0] = plain
+    assert type(pl[0]) is nn.Parameter and np.shares_memory(pl[0].data, plain.data)
+    pl.append('not a tensor')                  # kept, but not a parameter
+    assert pl[5] == 'not a tensor' and len(list(pl.parameters())) == 5
+    assert repr(pl) == ('ParameterList(\n'
+                        '    (0): Parameter containing: [float32 of size 2]\n'
+                        '    (1): Parameter containing: [float64 of size 2]\n'
+                        '    (2): Parameter containing: [float32 of size 1]\n'
+                        '    (3): Parameter containing: [float32 of size 2]\n'
+                        '    (4): Parameter containing: [float32 of size 3]\n'
+                        '    (5): Object of type: str\n'
+                        ')')
+    assert repr(nn.ParameterList()) == 'ParameterList()'
+    with pytest.raises(IndexError, match='out of range'):
+        pl[6]
+    with pytest.raises(TypeError, match='ParameterList.extend should be called with an iterable'):
+        pl.extend(tg.ones(2))
+    with pytest.raises(RuntimeError, match='ParameterList should not be called'):
+        pl(tg.ones(1))
+
+
+def test_parameter_dict_registers_under_keys():
+    # a plain dict is taken in sorted key order, an OrderedDict in its own (as PyTorch does)
+    pd = nn.ParameterDict({'b': nn.Parameter(tg.ones(2)), 'a': tg.zeros(3, dtype=tg.float64)})
+    assert list(pd) == ['a', 'b'] and type(pd['a']) is nn.Parameter
+    pd['z'] = tg.ones(1)
+    pd.update([('y', tg.ones(2)), ('x', None)])
+    assert list(pd.keys()) == ['a', 'b', 'z', 'y', 'x'] and pd['x'] is None
+    assert list(pd.state_dict()) == ['a', 'b', 'z', 'y'] and 'z' in pd and len(pd) == 5
+    ordered = nn.ParameterDict(collections.OrderedDict([('q', tg.ones(1)), ('p', tg.ones(2))]))
+    assert list(ordered) == ['q', 'p'] and list(ordered | pd)[:3] == ['q', 'p', 'a']
+    assert pd.get('nope', 5) == 5 and pd.setdefault('w', tg.ones(4)).shape == (4,)
+    assert repr(nn.ParameterDict({'w': tg.ones(2, 3), 'n': 3})) == (
+        'ParameterDict(\n'
+        '    (n): Object of type: int\n'
+        '    (w): Parameter containing: [float32 of size 2x3]\n'
+        ')')
+    assert pd.pop('z').shape == (1,) and 'z' not in pd and 'z' not in dict(pd.named_parameters())
+    assert pd.popitem()[0] == 'w' and list(reversed(pd)) == ['x', 'y', 'b', 'a']
+    pd.clear()
+    assert len(pd) == 0 and list(pd.parameters()) == []
+    with pytest.raises(TypeError, match='keys must be strings'):
+        pd[1] = tg.ones(1)
+    with pytest.raises(KeyError, match='empty or contain'):
+        pd['a.b'] = tg.ones(1)
+    assert len(pd) == 0                        # nothing half-added
+    with pytest.raises(ValueError, match=r'element #0 must be a \(key, value\) pair'):
+        nn.ParameterDict([('a', 1, 2)])
+    with pytest.raises(RuntimeError, match='ParameterDict should not be called'):
+        pd(tg.ones(1))
+
+
+def test_parameter_containers_in_a_model_train_and_checkpoint():
+    class Scales(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scales = nn.ParameterList([nn.Parameter(tg.ones(2)) for _ in range(2)])
+            self.shifts = nn.ParameterDict({'x': nn.Parameter(tg.zeros(2))})
+
+        def forward(self, x):
+            for s in self.scales:
+                x = x * s
+            return x + self.shifts['x']
+    model = Scales()
+    assert list(model.state_dict()) == ['scales.0', 'scales.1', 'shifts.x']
+    assert repr(model) == (
+        'Scales(\n'
+        '  (scales): ParameterList(\n'
+        '      (0): Parameter containing: [float32 of size 2]\n'
+        '      (1): Parameter containing: [float32 of size 2]\n'
+        '  )\n'
+        '  (shifts): ParameterDict(  (x): Parameter containing: [float32 of size 2])\n'
+        ')')
+    model(tg.tensor([1.0, 2.0])).sum().backward()
+    assert model.scales[0].grad.tolist() == [1.0, 2.0] and model.shifts['x'].grad.tolist() == [1, 1]
+    model.double()
+    assert model.scales[1].dtype == np.float64
+    other = Scales()
+    other.load_state_dict({k: v.numpy() * 3 for k, v in model.state_dict().items()})
+    assert other.scales[1].tolist() == [3.0, 3.0] and other.shifts['x'].tolist() == [0.0, 0.0]
+    copied = copy.deepcopy(model)
+    assert copied.scales[0] is not model.scales[0] and len(copied.scales) == 2

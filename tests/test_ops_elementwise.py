@@ -440,3 +440,19 @@ def test_floordiv_and_remainder_promote_and_differentiate_like_pytorch():
     assert Tensor([-7, 7]).div(2, rounding_mode='trunc').tolist() == [-3, 3]
     assert Tensor([-7.0, 7.0]).div(2, rounding_mode='floor').tolist() == [-4, 3]
     assert Tensor([-7, 7]).div(Tensor([2, 2]), rounding_mode='trunc').dtype == np.int64
+
+
+def test_pow_function_takes_a_number_as_base_or_exponent(rng):
+    a = rng.uniform(-2, 2, (2, 3))
+    x = Tensor(a, requires_grad=True)
+    np.testing.assert_allclose(tg.pow(2, x).numpy(), 2.0 ** a, rtol=1e-12)
+    np.testing.assert_allclose(tg.pow(x, 3).numpy(), a ** 3, rtol=1e-12)
+    np.testing.assert_allclose(tg.pow(x.abs(), Tensor(a)).numpy(), abs(a) ** a, rtol=1e-12)
+    tg.pow(2.0, x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2.0 ** a * math.log(2), rtol=1e-12)
+    assert tg.gradcheck(lambda x: tg.pow(3, x), (x,))
+    assert tg.pow(2, Tensor([1, 2])).tolist() == [2, 4] and tg.pow(2, Tensor([1])).dtype == np.int64
+    assert tg.pow(2.5, Tensor([1, 2])).dtype == np.float32              # PyTorch's promotion
+    assert tg.pow(2, Tensor(np.array([1.0], np.float32))).dtype == np.float32
+    with pytest.raises(TypeError, match="pow: expected a Tensor"):
+        tg.pow(2, 3)

@@ -422,3 +422,67 @@ def test_matmul_errors():
         Tensor(np.ones((2, 2, 3))) @ Tensor(np.ones((3, 3, 2)))
     with pytest.raises(RuntimeError, match="matmul.*at least 1"):
         Tensor(2.0) @ Tensor(np.ones(2))
+
+
+# ---------------------------------------------------------------- roll, diff
+
+@pytest.mark.parametrize('shifts,dims', [(1, 0), (-2, -1), ((1, -1), (0, 2)), (5, 1), (3, None),
+                                         ((2,), None)])
+def test_roll_values_and_gradient(shifts, dims):
+    ref = np.roll(A, shifts, axis=dims)
+    y, g, w = grad_of(lambda x: x.roll(shifts, dims), A)
+    np.testing.assert_array_equal(y, ref)
+    np.testing.assert_array_equal(g, np.roll(w, np.negative(shifts), axis=dims))   # rolled back
+    np.testing.assert_array_equal(tg.roll(Tensor(A), shifts, dims).numpy(), ref)
+    assert tg.gradcheck(lambda x: x.roll(shifts, dims), (Tensor(A[:, :2, :3], requires_grad=True),))
+
+
+def test_roll_forms_and_errors():
+    x = Tensor(np.arange(6).reshape(2, 3))
+    assert x.roll(1).tolist() == [[5, 0, 1], [2, 3, 4]]             # flattened, as PyTorch
+    assert tg.roll(x, shifts=(1, -1), dims=(0, 1)).tolist() == [[4, 5, 3], [1, 2, 0]]
+    assert Tensor(2.0).roll(1).item() == 2 and Tensor(2.0).roll(1, 0).shape == ()
+    with pytest.raises(RuntimeError, match=r"roll: shifts and dims must align"):
+        x.roll((1, 2), 0)
+    with pytest.raises(RuntimeError, match=r"roll: with dims=None give one shift"):
+        x.roll((1, 2))
+    with pytest.raises(IndexError, match="roll"):
+        x.roll(1, 2)
+
+
+@settings(deadline=None, max_examples=15)
+@given(shape=tst.shapes(max_dims=3, max_side=4), data=st.data())
+def test_roll_property(shape, data):
+    dim = data.draw(tst.dims(len(shape)))
+    shift = data.draw(st.integers(-5, 5))
+    a = data.draw(tst.arrays(shape))
+    x = Tensor(a, requires_grad=True)
+    np.testing.assert_array_equal(x.roll(shift, dim).numpy(), np.roll(a, shift, dim))
+    np.testing.assert_array_equal(x.roll(shift, dim).roll(-shift, dim).numpy(), a)
+    assert tg.gradcheck(lambda x: x.roll(shift, dim), (x,))
+
+
+@pytest.mark.parametrize('n,dim', [(1, -1), (2, 0), (3, 2), (0, 1), (6, -1)])
+def test_diff_values_and_gradcheck(n, dim):
+    np.testing.assert_allclose(Tensor(A).diff(n, dim).numpy(), np.diff(A, n, dim), atol=1e-12)
+    assert tg.gradcheck(lambda x: tg.diff(x, n, dim), (Tensor(A[:, :3], requires_grad=True),))
+
+
+def test_diff_prepend_append_dtypes_and_errors():
+    x = Tensor([1.0, 3.0])
+    out = x.diff(prepend=Tensor([0.0]), append=Tensor([5.0, 6.0]))
+    assert out.tolist() == [1, 2, 2, 1]
+    assert Tensor([1, 3, 6, 10]).diff().tolist() == [2, 3, 4]
+    assert Tensor([1, 3]).diff().dtype == np.int64
+    assert Tensor([True, False, False]).diff().tolist() == [True, False]     # != for bools
+    y = Tensor(np.array([[1.0, 2.0], [4.0, 8.0]]), requires_grad=True)
+    d = y.diff(dim=0, prepend=Tensor(np.zeros((1, 2))))
+    assert d.tolist() == [[1, 2], [3, 6]]
+    d.sum().backward()
+    assert y.grad.tolist() == [[0, 0], [1, 1]]
+    with pytest.raises(RuntimeError, match="diff: expects input to be at least one-dimensional"):
+        Tensor(1.0).diff()
+    with pytest.raises(RuntimeError, match="diff: order n must be non-negative"):
+        x.diff(-1)
+    with pytest.raises(RuntimeError, match=r"diff: prepend and append .* \[\(\), \(2,\)\]"):
+        x.diff(prepend=Tensor(0.0))

@@ -303,3 +303,261 @@ def test_softmax_and_mean_take_a_dtype():
     assert y.dtype == np.float64 and np.isclose(y.numpy()[0, 1], 1 / (1 + np.exp(-1)))
     assert x.log_softmax(1, dtype=np.float64).dtype == np.float64
     assert x.mean(dtype=tg.float64).dtype == np.float64 and x.mean().item() == 1.5
+
+
+# ---------------------------------------------------------------- sort, argsort, topk
+
+def np_sort_desc_indices(a, axis):
+    """Stable descending order (ties in index order), as PyTorch's CPU sort; no NaN in ``a``."""
+    return np.argsort(-a, axis=axis, kind='stable')
+
+
+TIES = np.array([[2.0, 1, 2, 1, 0, 2], [3, 3, 0, 1, 3, 0]])
+
+
+@pytest.mark.parametrize('dim', [0, 1, -1])
+@pytest.mark.parametrize('descending', [False, True])
+def test_sort_and_argsort_values_and_stable_indices(dim, descending, rng):
+    for a in (distinct((2, 3, 4), rng), np.stack([TIES, TIES[::-1]], -1)):
+        ref = np_sort_desc_indices(a, dim) if descending else np.argsort(a, dim, kind='stable')
+        values, indices = Tensor(a).sort(dim, descending)
+        assert indices.dtype == np.int64 and values.dtype == np.float64
+        np.testing.assert_array_equal(indices.numpy(), ref)
+        np.testing.assert_array_equal(values.numpy(), np.take_along_axis(a, ref, dim))
+        np.testing.assert_array_equal(tg.argsort(Tensor(a), dim, descending).numpy(), ref)
+        np.testing.assert_array_equal(tg.sort(Tensor(a), dim=dim, descending=descending,
+                                              stable=True).indices.numpy(), ref)
+
+
+def test_sort_ties_nan_dtypes_and_0d_like_pytorch():
+    # the indices PyTorch 2.13 (CPU) returns for these ties
+    y = Tensor([2, 1, 2, 1, 0, 2])
+    assert y.sort().indices.tolist() == [4, 1, 3, 0, 2, 5] and y.sort().values.dtype == np.int64
+    assert y.sort(descending=True).indices.tolist() == [0, 2, 5, 1, 3, 4]
+    x = Tensor([1.0, np.nan, 3.0, np.nan, 3.0])           # NaN sorts above every number
+    v, i = x.sort()
+    assert i.tolist() == [0, 2, 4, 1, 3] and np.isnan(v.numpy()[3:]).all()
+    assert x.sort(descending=True).indices.tolist() == [1, 3, 2, 4, 0]
+    assert Tensor([True, False, True]).sort(descending=True).indices.tolist() == [0, 2, 1]
+    assert Tensor(np.array([3.0, 1.0], np.float32)).sort().values.dtype == np.float32
+    out = tg.sort(Tensor(2.5))
+    assert type(out).__name__ == 'sort' and out.values.shape == () and out.indices.item() == 0
+    assert Tensor(2.5).argsort().shape == () and Tensor(2.5).argsort().dtype == np.int64
+    with pytest.raises(IndexError, match="sort"):
+        Tensor([1.0]).sort(1)
+
+
+@pytest.mark.parametrize('k,dim,largest', [(1, -1, True), (3, 1, True), (2, 0, False),
+                                           (4, -1, False), (0, 1, True)])
+def test_topk_values_indices(k, dim, largest, rng):
+    a = distinct((2, 5, 4), rng)
+    order = np_sort_desc_indices(a, dim) if largest else np.argsort(a, dim, kind='stable')
+    ref = np.take(order, np.arange(k), axis=dim)
+    out = Tensor(a).topk(k, dim, largest)
+    assert type(out).__name__ == 'topk' and out.indices.dtype == np.int64
+    np.testing.assert_array_equal(out.indices.numpy(), ref)
+    np.testing.assert_array_equal(out.values.numpy(), np.take_along_axis(a, ref, dim))
+    _, i = tg.topk(Tensor(a), k, dim=dim, largest=largest, sorted=False)
+    np.testing.assert_array_equal(i.numpy(), ref)
+
+
+def test_topk_ties_nan_errors_and_top5_accuracy():
+    x = Tensor([1.0, 3.0, 3.0, 2.0, 3.0])
+    assert x.topk(2).values.tolist() == [3, 3] and x.topk(2).indices.tolist() == [1, 2]
+    assert x.topk(2, largest=False).indices.tolist() == [0, 3]
+    n = Tensor([1.0, np.nan, 3.0, np.nan])                 # NaN is the largest, as PyTorch
+    assert n.topk(2).indices.tolist() == [1, 3]
+    assert n.topk(2, largest=False).indices.tolist() == [0, 2]
+    assert Tensor([1, 5, 2]).topk(2).values.tolist() == [5, 2]
+    assert Tensor(3.0).topk(1).values.shape == () and Tensor(3.0).topk(0).indices.item() == 0
+    for k in (6, -1):
+        with pytest.raises(RuntimeError, match=r"topk: k=-?\d+ is out of range for dim -1 of "
+                                               r"size 5"):
+            x.topk(k)
+    with pytest.raises(IndexError, match="topk"):
+        x.topk(1, dim=1)
+    logits = Tensor(np.array([[0.1, 0.5, 0.2, 0.9, 0.0, 0.3], [0.9, 0.8, 0.7, 0.6, 0.5, 0.0]]))
+    labels = Tensor([4, 5])
+    hit = (logits.topk(5, 1).indices == labels.unsqueeze(1)).any(1)
+    assert hit.tolist() == [False, False]
+    assert (logits.topk(5).indices == 2).any(1).tolist() == [True, True]
+
+
+def test_sort_topk_gradients_scatter_back():
+    x = Tensor([[1.0, 3.0, 3.0, 2.0]], requires_grad=True)
+    (x.sort(descending=True).values * Tensor([0.0, 1, 2, 3])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[3, 0, 1, 2]])     # PyTorch's values
+    x = Tensor([1.0, 3.0, 4.0, 2.0], requires_grad=True)
+    (x.topk(2).values * Tensor([1.0, 10.0])).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 10, 1, 0])
+    x = Tensor(np.array([3.0, 1.0], np.float32), requires_grad=True)
+    x.sort().values.sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+SELECTIONS = {
+    'sort': lambda x, d: x.sort(d).values,
+    'sort_desc': lambda x, d: x.sort(d, descending=True)[0],
+    'topk': lambda x, d: x.topk(2, d).values,
+    'topk_smallest': lambda x, d: x.topk(1, d, largest=False).values,
+    'median_dim': lambda x, d: x.median(d).values,
+    'median_keepdim': lambda x, d: x.median(d, keepdim=True)[0],
+    'median_all': lambda x, d: x.median(),
+    'cumsum': lambda x, d: x.cumsum(d),
+    'cumprod': lambda x, d: x.cumprod(d),
+    'nansum': lambda x, d: x.nansum(d),
+    'nanmean': lambda x, d: x.nanmean(d, keepdim=True),
+}
+
+
+@pytest.mark.parametrize('name', SELECTIONS)
+def test_new_reductions_gradcheck_and_gradgradcheck(name, rng):
+    x = Tensor(distinct((3, 4), rng), requires_grad=True)
+    for dim in (0, -1):
+        assert tg.gradcheck(lambda x: SELECTIONS[name](x, dim), (x,))
+    assert tg.gradgradcheck(lambda x: SELECTIONS[name](x ** 3, 1), (x,))
+
+
+@settings(deadline=None, max_examples=20)
+@given(name=st.sampled_from(sorted(SELECTIONS)), shape=tst.shapes(max_dims=3, max_side=4),
+       data=st.data())
+def test_new_reductions_property(name, shape, data):
+    dim = data.draw(tst.dims(len(shape)))
+    a = data.draw(tst.arrays(shape, unique=True))
+    tst.assume(a.size < 2 or np.diff(np.sort(a.ravel())).min() > 1e-3)   # no near-ties
+    tst.assume(not (name == 'topk' and shape[dim] < 2))
+    x = Tensor(a, requires_grad=True)
+    y = SELECTIONS[name](x, dim).numpy()
+    s = np.sort(a, axis=dim)
+    n = a.shape[dim]
+    ref = {'sort': lambda: s, 'sort_desc': lambda: np.flip(s, dim),
+           'topk': lambda: np.flip(s, dim).take([0, 1], dim),
+           'topk_smallest': lambda: s.take([0], dim),
+           'median_dim': lambda: s.take((n - 1) // 2, dim),
+           'median_keepdim': lambda: s.take([(n - 1) // 2], dim),
+           'median_all': lambda: np.sort(a.ravel())[(a.size - 1) // 2],
+           'cumsum': lambda: np.cumsum(a, dim), 'cumprod': lambda: np.cumprod(a, dim),
+           'nansum': lambda: a.sum(dim), 'nanmean': lambda: a.mean(dim, keepdims=True)}[name]()
+    np.testing.assert_allclose(y, ref, rtol=1e-12, atol=1e-12)
+    assert tg.gradcheck(lambda x: SELECTIONS[name](x, dim), (x,))
+
+
+# ---------------------------------------------------------------- median
+
+def test_median_is_the_lower_median_with_pytorch_indices():
+    assert Tensor([1.0, 4.0, 2.0, 3.0]).median().item() == 2
+    v, i = tg.median(Tensor([[1.0, 4.0, 2.0, 3.0], [2.0, 2.0, 1.0, 1.0]]), 1)
+    assert v.tolist() == [2, 1] and i.tolist() == [2, 3] and i.dtype == np.int64
+    # tie-breaking: the index of the median in a stable sort (these are PyTorch 2.13's answers)
+    for row, index in [([3.0, 1, 3, 3, 0, 5], 0), ([2.0, 1, 2, 1], 3), ([1.0, 2, 2, 3, 2], 2)]:
+        assert Tensor(row).median(0).indices.item() == index
+    out = Tensor(np.ones((2, 3))).median(-1, keepdim=True)
+    assert type(out).__name__ == 'median' and out.values.shape == (2, 1)
+    assert Tensor([3, 1, 2, 4]).median().item() == 2 and Tensor([3, 1]).median().dtype == np.int64
+    assert Tensor(2.0).median(0).values.shape == () and Tensor(2.0).median(0).indices.item() == 0
+    assert Tensor(np.array([1.0, 3.0], np.float32)).median().dtype == np.float32
+    with pytest.raises(IndexError, match=r"median: expected reduction dim 1 to have non-zero size"):
+        tg.zeros(2, 0).median(1)
+    assert np.isnan(Tensor(np.zeros(0)).median().item())
+
+
+def test_median_nan_and_tie_gradients_follow_pytorch():
+    x = Tensor([1.0, 2.0, 2.0, 3.0, 2.0], requires_grad=True)
+    x.median().backward()                                   # median(): ties share evenly
+    np.testing.assert_allclose(x.grad.numpy(), [0, 1 / 3, 1 / 3, 0, 1 / 3])
+    x = Tensor([[1.0, 2.0, 2.0, 3.0, 2.0]], requires_grad=True)
+    x.median(1).values.sum().backward()                     # median(dim): to the index
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0, 1, 0, 0]])
+    x = Tensor([1.0, np.nan, 0.0, np.nan], requires_grad=True)
+    x.median().backward()                                   # NaN wins, NaNs share
+    assert np.isnan(x.median().item()) and x.grad.tolist() == [0, 0.5, 0, 0.5]
+    v, i = Tensor([[1.0, np.nan, 0.0, np.nan]]).median(1)
+    assert np.isnan(v.item()) and i.item() == 1             # the first NaN
+
+
+# ---------------------------------------------------------------- cumsum, cumprod
+
+@pytest.mark.parametrize('dim', [0, 1, -1])
+def test_cumsum_cumprod_values_and_dtypes(dim, rng):
+    a = rng.standard_normal((2, 3, 4))
+    np.testing.assert_allclose(Tensor(a).cumsum(dim).numpy(), np.cumsum(a, dim), rtol=1e-12)
+    np.testing.assert_allclose(tg.cumprod(Tensor(a), dim).numpy(), np.cumprod(a, dim), rtol=1e-12)
+    i = np.arange(24, dtype=np.int32).reshape(2, 3, 4) % 3
+    assert Tensor(i).cumsum(dim).dtype == np.int64 and Tensor(i).cumprod(dim).dtype == np.int64
+    np.testing.assert_array_equal(Tensor(i).cumsum(dim).numpy(), np.cumsum(i, dim))
+    x32 = Tensor(a.astype(np.float32))
+    assert x32.cumsum(dim).dtype == np.float32
+    assert x32.cumprod(dim, dtype=tg.float64).dtype == np.float64
+    assert tg.cumsum(x32, dim, dtype=tg.float64).dtype == np.float64
+    assert Tensor([True, True, False]).cumsum(0).tolist() == [1, 2, 2]
+    assert Tensor(3.0).cumsum(0).shape == () and Tensor(3.0).cumprod(-1).item() == 3
+    with pytest.raises(IndexError, match="cumsum"):
+        Tensor(a).cumsum(3)
+
+
+def test_cumsum_grad_and_cumprod_grad_with_zeros_match_pytorch():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x.cumsum(0) * Tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert x.grad.tolist() == [111, 110, 100]
+    # PyTorch 2.13's gradients of (cumprod(x) * [1, 2, 3, 4, 5]).sum()
+    for a, expected in [([2.0, 0, 3, 0, 4], [1, 22, 0, 0, 0]),
+                        ([2.0, 5, 3, 0, 4], [56, 22, 30, 720, 0]),
+                        ([0.0, 0, 3, 0, 4], [1, 0, 0, 0, 0])]:
+        x = Tensor(a, requires_grad=True)
+        (x.cumprod(0) * Tensor([1.0, 2, 3, 4, 5])).sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), expected)
+    a = np.array([[0.0, -0.7, 0.6, 0.0, 0.4], [0.4, 1.3, 0.9, 0.0, 0.0],
+                  [0.0, 0.5, 0.0, -0.2, 0.0]])
+    for dim in (0, 1):
+        assert tg.gradcheck(lambda x: x.cumprod(dim), (Tensor(a, requires_grad=True),))
+    # the gradient's gradient too: zeros after the first still depend on it
+    assert tg.gradgradcheck(lambda x: x.cumprod(1), (Tensor(a, requires_grad=True),))
+    x32 = Tensor(a.astype(np.float32), requires_grad=True)
+    x32.cumprod(1).sum().backward()
+    assert x32.grad.dtype == np.float32
+
+
+# ---------------------------------------------------------------- NaN-aware reductions, counting
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")   # all-NaN slices: 0 / 0 on purpose
+def test_nansum_nanmean_values_grads_and_dtypes():
+    a = np.array([[1.0, np.nan, 2.0], [np.nan, np.nan, np.nan]])
+    x = Tensor(a, requires_grad=True)
+    assert x.nansum().item() == 3 and tg.nansum(x, 1).tolist() == [3, 0]
+    np.testing.assert_array_equal(x.nanmean(1, keepdim=True).numpy(),
+                                  np.nanmean(a, 1, keepdims=True))
+    assert x.nanmean().item() == 1.5 and tg.nanmean(x, dim=0)[1].isnan().item()
+    x.nansum().backward()
+    assert x.grad.tolist() == [[1, 0, 1], [0, 0, 0]]          # NaNs get no gradient
+    x = Tensor(a, requires_grad=True)
+    x.nanmean(1).sum().backward()                             # PyTorch: an all-NaN row's is NaN
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.5, 0, 0.5], [np.nan] * 3])
+    assert Tensor([1, 2]).nansum().dtype == np.int64 and Tensor([1, 2]).nansum().item() == 3
+    assert Tensor(np.array([1.0], np.float32)).nanmean().dtype == np.float32
+    assert Tensor([1, 2]).nanmean(dtype=tg.float64).item() == 1.5
+    with pytest.raises(RuntimeError, match="nanmean: expected input of floating point dtype"):
+        Tensor([1, 2]).nanmean()
+
+
+def test_count_nonzero():
+    x = Tensor([[0.0, 1.0, np.nan], [0.0, 0.0, 2.0]])
+    assert x.count_nonzero().item() == 3 and x.count_nonzero().dtype == np.int64
+    assert tg.count_nonzero(x, dim=0).tolist() == [0, 1, 2]
+    assert x.count_nonzero(-1).tolist() == [2, 1]
+    assert x.count_nonzero((0, 1)).item() == 3 and Tensor([True, False]).count_nonzero().item() == 1
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times"):
+        x.count_nonzero((0, -2))
+    with pytest.raises(RuntimeError, match="dim 1 appears multiple times"):
+        x.sum((1, 1))                                          # as PyTorch, for every reduction
+
+
+def test_amax_amin_gradient_of_a_nan_slice_is_nan_as_pytorch():
+    x = Tensor([[1.0, np.nan, 3.0], [1.0, 3.0, 3.0]], requires_grad=True)
+    x.amax(1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[np.nan] * 3, [0, 0.5, 0.5]])
+    x = Tensor([[1.0, np.nan, np.nan], [1.0, 3.0, 1.0]], requires_grad=True)
+    x.amin(1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[np.nan] * 3, [0.5, 0, 0.5]])
+    x = Tensor([1.0, np.nan, np.nan], requires_grad=True)
+    x.max().backward()                                        # max() shares between the NaNs
+    assert x.grad.tolist() == [0, 0.5, 0.5]

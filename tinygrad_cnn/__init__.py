@@ -15,7 +15,7 @@ from .tensor import (Tensor, arange, as_tensor, cat, chunk, clamp, concat, conca
                      empty_like, eye, from_numpy, full, full_like, get_default_dtype, is_tensor,
                      linspace, maximum, minimum, ones, ones_like, rand, rand_like, randint, randn,
                      randn_like, randperm, set_default_dtype, split, stack, tensor, where, zeros,
-                     zeros_like)
+                     zeros_like, pow)
 
 __version__ = '0.1.0'
 
@@ -38,13 +38,14 @@ def _function_form(name):
 
 
 # function forms of Tensor methods, as in PyTorch: tg.exp(x) is x.exp()
-for _name in ('add sub mul div reciprocal exp log sqrt rsqrt sin cos tanh sigmoid relu abs square log1p expm1 pow sum mean '
+for _name in ('add sub mul div reciprocal exp log sqrt rsqrt sin cos tanh sigmoid relu abs square log1p expm1 sum mean '
               'var std prod max min amax amin argmax argmin logsumexp softmax log_softmax norm '
               'reshape flatten unflatten squeeze unsqueeze permute transpose t expand repeat flip '
               'narrow unbind matmul mm bmm dot gather index_select masked_fill numel sign floor '
               'ceil round trunc isnan isfinite isinf allclose equal all any detach clone neg negative '
               'eq ne lt le gt ge remainder floor_divide clamp_min clamp_max swapaxes divide multiply '
-              'subtract').split():
+              'subtract sort argsort topk cumsum cumprod median nansum nanmean count_nonzero roll '
+              'diff').split():
     globals()[_name] = _function_form(_name)
 del _name
 

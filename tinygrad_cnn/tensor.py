@@ -97,8 +97,12 @@ def _parse_to_args(args, dtype=None, device=None):
             None if device is None else normalize_device(device))
 
 
+# (values, indices) results, named as PyTorch's torch.return_types
 _max_result = collections.namedtuple('max', ['values', 'indices'])
 _min_result = collections.namedtuple('min', ['values', 'indices'])
+_median_result = collections.namedtuple('median', ['values', 'indices'])
+_sort_result = collections.namedtuple('sort', ['values', 'indices'])
+_topk_result = collections.namedtuple('topk', ['values', 'indices'])
 
 
 class Tensor:
@@ -804,13 +808,74 @@ class Tensor:
         return self._extreme(dim, keepdim, False, _min_result)
 
     def amax(self, dim=None, keepdim=False):
-        """Max over ``dim`` (int or tuple); ties share the gradient evenly."""
+        """Max over ``dim`` (int or tuple); ties share the gradient evenly, and a slice whose
+        max is NaN gets a NaN gradient, as in PyTorch."""
         dims = None if dim is None else tuple(np.atleast_1d(dim).tolist())
-        return R.Max.apply(self, dim=dims, keepdim=keepdim, largest=True)
+        return R.Max.apply(self, dim=dims, keepdim=keepdim, largest=True, amax=True)
 
     def amin(self, dim=None, keepdim=False):
         dims = None if dim is None else tuple(np.atleast_1d(dim).tolist())
-        return R.Max.apply(self, dim=dims, keepdim=keepdim, largest=False)
+        return R.Max.apply(self, dim=dims, keepdim=keepdim, largest=False, amax=True)
+
+    def median(self, dim=None, keepdim=False):
+        """The lower median (for an even count the smaller of the two middle values, as
+        PyTorch); NaN where there is a NaN.
+
+        ``median()`` gives a 0-d tensor whose gradient is shared evenly by the elements equal
+        to it. ``median(dim)`` gives ``(values, indices)``: the index of the median in a stable
+        sort (equal elements in index order; the first NaN if any), gradient to that index.
+        """
+        if dim is None:
+            return R.Median.apply(self)
+        d = _dim(dim, self.ndim, 'median')
+        x = self.reshape(self.shape or (1,))        # a 0-d tensor is its own median
+        n = x.shape[d]
+        if n == 0:
+            raise IndexError(f"median: expected reduction dim {dim} to have non-zero size, "
+                             f"got input shape {tuple(self.shape)}")
+        xp = get_array_module(x.data)
+        nans = (x.data != x.data).sum(axis=d, keepdims=True)
+        position = xp.where(nans > 0, n - nans, (n - 1) // 2)    # NaNs sort last
+        indices = Tensor._make(xp.take_along_axis(M.argsort(x.data, d), position, axis=d),
+                               False, None)
+        values = x.gather(d, indices)
+        if not keepdim or self.ndim == 0:
+            values, indices = values.squeeze(d), indices.squeeze(d)
+        return _median_result(values, indices)
+
+    def nansum(self, dim=None, keepdim=False, dtype=None):
+        """``sum`` with NaNs counted as zero (their gradient is 0)."""
+        return where(self.isnan(), 0, self).sum(dim, keepdim, dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        """``mean`` of the elements that are not NaN (NaN, with NaN gradient, where all are)."""
+        x = self if dtype is None else self.to(dtype)
+        if x.dtype.kind != 'f':
+            raise RuntimeError(f"nanmean: expected input of floating point dtype, got {x.dtype} "
+                               f"(input shape {tuple(self.shape)}); pass dtype= or use .float()")
+        count = x.isnan().logical_not().sum(dim, keepdim)
+        return x.nansum(dim, keepdim) / count.to(x.dtype)
+
+    def count_nonzero(self, dim=None):
+        """The number of nonzero elements over ``dim`` (None, an int or a tuple), as int64."""
+        axes = R._axes(dim, self.ndim)
+        return Tensor._make((self.data != 0).sum(axis=axes).astype(np.int64), False, None)
+
+    def cumsum(self, dim, dtype=None):
+        """Running sum along ``dim``: ``out[i] = x[0] + ... + x[i]``; integer and bool inputs
+        give int64 unless ``dtype`` says otherwise, as in PyTorch."""
+        return self._scan(R.CumSum, dim, dtype, 'cumsum')
+
+    def cumprod(self, dim, dtype=None):
+        """Running product along ``dim``; its gradient is exact also where ``self`` has zeros."""
+        return self._scan(R.CumProd, dim, dtype, 'cumprod')
+
+    def _scan(self, op, dim, dtype, name):
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and x.dtype.kind in 'biu':
+            x = x.to(np.int64)
+        d = _dim(dim, self.ndim, name)
+        return op.apply(x.reshape(x.shape or (1,)), dim=d).reshape(x.shape)
 
     def argmax(self, dim=None, keepdim=False):
         if dim is None:      # the flat index; keepdim gives shape (1, ..., 1), as PyTorch
@@ -843,6 +908,46 @@ class Tensor:
         if p == float('inf'):
             return self.abs().amax(dim, keepdim)
         return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    # ------------------------------------------------------------ sorting
+    def sort(self, dim=-1, descending=False, *, stable=False):
+        """``(values, indices)`` sorted along ``dim``. The sort is always stable (``stable`` is
+        accepted for PyTorch's signature): equal elements keep their index order, as PyTorch's
+        CPU sort. NaN sorts above every number. The gradient of ``values`` flows back to the
+        elements they came from."""
+        d = _dim(dim, self.ndim, 'sort')
+        x = self.reshape(self.shape or (1,))        # a 0-d tensor sorts as one element
+        indices = Tensor._make(M.argsort(x.data, d, descending), False, None)
+        return _sort_result(x.gather(d, indices).reshape(self.shape),
+                            indices.reshape(self.shape))
+
+    def argsort(self, dim=-1, descending=False, *, stable=False):
+        """The int64 indices of ``sort(dim, descending)``."""
+        d = _dim(dim, self.ndim, 'argsort')
+        order = M.argsort(self.data.reshape(self.shape or (1,)), d, descending)
+        return Tensor._make(order.reshape(self.shape), False, None)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` as
+        ``(values, indices)``, largest first (smallest first).
+
+        Always in sorted order (``sorted=False`` leaves the order unspecified in PyTorch).
+        Among equal elements the lower index comes first; PyTorch's CPU kernel leaves that
+        order unspecified, so tied *indices* may differ from it, values never do. NaN counts
+        as larger than every number. The gradient of ``values`` goes to the selected
+        elements. Top-5 accuracy: ``(logits.topk(5).indices == labels[:, None]).any(1)``.
+        """
+        d = _dim(dim, self.ndim, 'topk')
+        if self.ndim == 0 and k in (0, 1):          # PyTorch: a 0-d tensor is its own top-k
+            values, indices = self.reshape(1).topk(1)
+            return _topk_result(values.reshape(()), indices.reshape(()))
+        n = self.shape[d] if self.ndim else 1
+        if not 0 <= k <= n:
+            raise RuntimeError(f"topk: k={k} is out of range for dim {dim} of size {n} "
+                               f"(input shape {tuple(self.shape)})")
+        order = M.argsort(self.data, d, descending=largest)
+        indices = Tensor._make(order[(slice(None),) * d + (slice(0, k),)], False, None)
+        return _topk_result(self.gather(d, indices), indices)
 
     def _sum_to(self, shape):
         """Sum a broadcast gradient back to ``shape`` (used by backward of binary ops)."""
@@ -969,6 +1074,43 @@ class Tensor:
     def flip(self, dims):
         dims = (dims,) if isinstance(dims, int) else tuple(dims)
         return M.Flip.apply(self, dims=tuple(_dim(d, self.ndim, 'flip') for d in dims))
+
+    def roll(self, shifts, dims=None):
+        """Shift elements by ``shifts`` along ``dims`` (ints, or tuples of equal length),
+        wrapping around; with ``dims=None`` the flattened tensor is rolled, as in PyTorch."""
+        shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+        if dims is None:
+            if len(shifts) != 1:
+                raise RuntimeError(f"roll: with dims=None give one shift (the flattened tensor "
+                                   f"is rolled), got shifts={shifts}")
+            return self.flatten().roll(shifts, 0).reshape(self.shape)
+        dims = (dims,) if isinstance(dims, int) else tuple(dims)
+        if len(shifts) != len(dims):
+            raise RuntimeError(f"roll: shifts and dims must align, got shifts={shifts} for "
+                               f"dims={dims}")
+        dims = tuple(_dim(d, self.ndim, 'roll') for d in dims)
+        x = self.reshape(self.shape or (1,))
+        return M.Roll.apply(x, shifts=shifts, dims=dims).reshape(self.shape)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The ``n``-th forward difference ``x[i+1] - x[i]`` along ``dim`` (``!=`` for bools),
+        after concatenating ``prepend`` and ``append`` (Tensors) along ``dim``."""
+        if self.ndim == 0:
+            raise RuntimeError("diff: expects input to be at least one-dimensional, got a 0-d "
+                               "tensor")
+        if n < 0:
+            raise RuntimeError(f"diff: order n must be non-negative, got {n}")
+        d = _dim(dim, self.ndim, 'diff')
+        parts = [t for t in (prepend, self, append) if t is not None]
+        if any(t.ndim != self.ndim for t in parts):
+            raise RuntimeError(f"diff: prepend and append must have as many dimensions as the "
+                               f"input; got shapes {[tuple(t.shape) for t in parts]}")
+        x = cat(parts, d) if len(parts) > 1 else self
+        lead = (slice(None),) * d
+        for _ in range(n):
+            after, before = x[lead + (slice(1, None),)], x[lead + (slice(None, -1),)]
+            x = after != before if x.dtype.kind == 'b' else after - before
+        return x
 
     def split(self, split_size_or_sections, dim=0):
         return split(self, split_size_or_sections, dim)
@@ -1330,6 +1472,16 @@ def minimum(input, other):
 
 def clamp(input, min=None, max=None):
     return input.clamp(min, max)
+
+
+def pow(input, exponent):
+    """``input ** exponent``; either may be a Python number (``tg.pow(2, x)``), as PyTorch."""
+    if isinstance(input, Tensor):
+        return input ** exponent
+    if isinstance(exponent, Tensor):
+        return exponent.__rpow__(input)
+    raise TypeError(f"pow: expected a Tensor as input or exponent, got "
+                    f"{type(input).__name__} and {type(exponent).__name__}")
 
 
 def is_tensor(obj):

@@ -1,4 +1,5 @@
-"""Ops that move or select elements: reshape, permute, expand, indexing, cat.
+"""Ops that move or select elements: reshape, permute, expand, indexing, cat, flip, roll;
+and ``argsort``, which finds the order that sort/topk/median then select with ``gather``.
 
 Their backward moves the gradient back: reshape back, permute by the inverse
 permutation, sum over expanded axes, scatter the selected elements.
@@ -123,6 +124,30 @@ class Flip(Function):
 
     def backward(self, grad):
         return grad.flip(self.dims)
+
+
+class Roll(Function):
+    """Shift elements by ``shifts`` along ``dims``, wrapping around; backward shifts back."""
+    def forward(self, x, *, shifts, dims):
+        self.shifts, self.dims = shifts, dims
+        return get_array_module(x).roll(x, shifts, axis=dims)
+
+    def backward(self, grad):
+        return grad.roll(tuple(-s for s in self.shifts), self.dims)
+
+
+def argsort(x, axis, descending=False):
+    """int64 indices that sort array ``x`` along ``axis``, stably: equal elements keep their
+    index order, as PyTorch's CPU sort; NaN sorts above every number, as in PyTorch.
+
+    Descending sorts the reversed array ascending and reverses the result back (negating
+    would break ties in the wrong order, leave NaN last and fail on bools).
+    """
+    xp = get_array_module(x)
+    if not descending:
+        return xp.argsort(x, axis=axis, kind='stable').astype(xp.int64, copy=False)
+    order = xp.flip(xp.argsort(xp.flip(x, axis), axis=axis, kind='stable'), axis)
+    return (x.shape[axis] - 1 - order).astype(xp.int64, copy=False)
 
 
 class Matmul(Function):

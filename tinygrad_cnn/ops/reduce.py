@@ -1,12 +1,15 @@
-"""Reductions: sum, max/min, prod, logsumexp, softmax, log_softmax.
+"""Reductions: sum, max/min, median, prod, logsumexp, softmax, log_softmax; and the
+running sums and products cumsum/cumprod.
 
 ``dim`` is None (all elements), an int or a tuple of ints, as in PyTorch.
 Backward re-inserts the reduced axes (``keepdim`` shape) and broadcasts the
 gradient back over them.
 """
-from ..autograd import Function
+import numpy as np
+
+from ..autograd import Function, is_grad_enabled
 from ..backend import get_array_module
-from .elementwise import _const
+from .elementwise import Where, _const
 
 
 def _axes(dim, ndim):
@@ -20,7 +23,10 @@ def _axes(dim, ndim):
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {d})")
         out.append(d % max(ndim, 1))
-    return tuple(sorted(set(out))) if ndim else ()
+    if len(set(out)) < len(out):
+        raise RuntimeError(f"dim {max(out, key=out.count)} appears multiple times in the list of "
+                           f"dims {dims}")
+    return tuple(sorted(out)) if ndim else ()
 
 
 def _keepdim_shape(shape, axes):
@@ -55,24 +61,55 @@ class Max(Function):
 
     With ``dim`` given the gradient goes to the (first) index that won, as
     ``torch.max(x, dim)``; reducing over everything it is shared evenly by
-    tied maxima, as ``torch.max(x)`` / ``amax``.
+    tied maxima, as ``torch.max(x)``. A NaN wins (max propagates it) and takes
+    the gradient. ``amax=True`` is ``amax``/``amin``: tied maxima share the
+    gradient too, but a NaN result equals no element, so, as in PyTorch, the
+    gradient of a NaN slice is NaN (0 / 0).
     """
-    def forward(self, x, *, dim=None, keepdim=False, largest=True):
+    def forward(self, x, *, dim=None, keepdim=False, largest=True, amax=False):
         xp = get_array_module(x)
         axes = _axes(dim, x.ndim)
         out = (x.max if largest else x.min)(axis=axes, keepdims=True)
-        mask = (x == out) | (x != x)      # a nan wins (max propagates it), as in PyTorch
+        mask = x == out
+        if not amax:
+            mask |= x != x
         if dim is not None and isinstance(dim, int) and x.ndim:
             # keep only the first winner along the axis: cumulative count == 1
             mask &= xp.cumsum(mask, axis=axes[0]) == 1
             self.weights = mask.astype(x.dtype)
         else:
-            self.weights = mask / mask.sum(axis=axes, keepdims=True).astype(x.dtype)
+            with np.errstate(invalid='ignore'):       # amax of a NaN slice: 0 / 0 on purpose
+                self.weights = mask / mask.sum(axis=axes, keepdims=True).astype(x.dtype)
         self.keep_shape = out.shape
         return out if keepdim else out.reshape([s for i, s in enumerate(x.shape) if i not in axes])
 
     def backward(self, grad):
         return grad.reshape(self.keep_shape) * _const(self.weights)
+
+
+class Median(Function):
+    """The lower median of all elements (the smaller middle value for an even count, as
+    PyTorch), NaN if any element is NaN. As ``torch.median(x)``, the gradient is shared evenly
+    by the elements equal to it (by the NaNs if it is NaN). ``x.median(dim)`` is not this op:
+    it selects with ``gather`` and gives the gradient to the returned index.
+    """
+    def forward(self, x):
+        xp = get_array_module(x)
+        flat = x.reshape(-1)
+        nan = flat != flat
+        if flat.size == 0:
+            out = xp.asarray(xp.nan, x.dtype)       # PyTorch: the median of nothing is nan
+        elif nan.any():
+            out = flat[nan][0]
+        else:
+            k = (flat.size - 1) // 2
+            out = xp.partition(flat, k)[k]           # O(n): no full sort needed
+        mask = (x != x) if nan.any() else (x == out)
+        self.weights = mask / x.dtype.type(max(int(mask.sum()), 1))
+        return xp.asarray(out, x.dtype)
+
+    def backward(self, grad):
+        return grad * _const(self.weights)
 
 
 class Prod(Function):
@@ -113,6 +150,80 @@ def _inverse(perm):
     for i, p in enumerate(perm):
         inv[p] = i
     return inv
+
+
+def _reverse_cumsum(t, dim):
+    """``out[i] = t[i] + t[i+1] + ... + t[n-1]`` along ``dim``: the adjoint of cumsum."""
+    return t.flip(dim).cumsum(dim).flip(dim)
+
+
+class CumSum(Function):
+    """Running sum along ``dim``; each x_i feeds every later output, so its gradient is the
+    sum of the output gradients from i to the end."""
+    def forward(self, x, *, dim):
+        self.dim = dim
+        return get_array_module(x).cumsum(x, axis=dim)
+
+    def backward(self, grad):
+        return _reverse_cumsum(grad, self.dim)
+
+
+class CumProd(Function):
+    """Running product along ``dim``: y_j = x_0 x_1 ... x_j.
+
+    dy_j/dx_i is the product of x_0..x_j without x_i (for j >= i). Without zeros that is
+    y_j / x_i, so the gradient is the reverse cumsum of grad * y, divided by x. With zeros,
+    let z be a line's first zero: before z the division still works (y_j = 0 from z on);
+    at z the other factors are y_(z-1) x_(z+1)..x_j, i.e. the cumprod of x with x_z set to 1;
+    after z every product contains x_z = 0. That O(n) rule gives the right gradient, but
+    not the right second derivative (after z it is a constant 0, yet it changes with x_z);
+    so, as PyTorch, when the gradient is itself differentiated (``create_graph=True``) an
+    O(n^2) rule multiplies the other factors out for each i.
+    """
+    def forward(self, x, *, dim):
+        xp = get_array_module(x)
+        self.dim, self.before = dim, None
+        zero = x == 0
+        if zero.any():
+            n = x.shape[dim]
+            first = xp.where(zero.any(axis=dim, keepdims=True),
+                             zero.argmax(axis=dim, keepdims=True), n)
+            pos = xp.arange(n).reshape([n if i == dim else 1 for i in range(x.ndim)])
+            self.before, self.at = pos < first, pos == first
+        return xp.cumprod(x, axis=dim)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        y, d = self.saved_output(), self.dim
+        if self.before is None:
+            return _reverse_cumsum(grad * y, d) / x
+        if is_grad_enabled():
+            return _cumprod_grad_products(grad, x, d)
+        xp = get_array_module(grad.data)
+        one, zero = _const(xp.ones((), x.dtype)), _const(xp.zeros((), x.dtype))
+        before = Where.apply(x, one, condition=self.before)   # 1 from z on: no division by 0
+        at_one = Where.apply(one, x, condition=self.at)
+        g_before = _reverse_cumsum(grad * y, d) / before
+        g_at = _reverse_cumsum(grad * at_one.cumprod(d), d)
+        return Where.apply(g_before, Where.apply(g_at, zero, condition=self.at),
+                           condition=self.before)
+
+
+def _cumprod_grad_products(grad, x, d):
+    """grad_i = sum over j >= i of grad_j * (x_0..x_j without x_i), one i at a time: the
+    products are written out, so this is differentiable everywhere (zeros included)."""
+    from ..tensor import cat
+    xp = get_array_module(x.data)
+    n = x.shape[d]
+    one = _const(xp.ones(_keepdim_shape(x.shape, (d,)), x.dtype))
+    grads = []
+    for i in range(n):
+        # for j = i..n-1: prod(x_0..x_(i-1)) * [1, x_(i+1), x_(i+1) x_(i+2), ...]
+        others = cat([one, x.narrow(d, i + 1, n - i - 1).cumprod(d)], d)
+        if i:
+            others = others * x.narrow(d, 0, i).prod(d, keepdim=True)
+        grads.append((grad.narrow(d, i, n - i) * others).sum(d, keepdim=True))
+    return cat(grads, d)
 
 
 class LogSumExp(Function):

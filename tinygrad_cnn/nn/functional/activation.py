@@ -1,10 +1,11 @@
 """Activation functions (``F.relu``, ``F.gelu``, ...), as in ``torch.nn.functional``.
 
-The piecewise ones (leaky_relu, hardtanh, elu, softplus) are single ops whose
-backward multiplies the gradient by the local slope; the rest are short
-compositions of Tensor ops, so their gradients come for free. ``inplace=True``
-is accepted for compatibility with PyTorch code; the result is always a new
-Tensor (the graph never overwrites values that backward needs).
+The piecewise ones (leaky_relu, hardtanh, elu, softplus, hardswish) and
+logsigmoid are single ops whose backward multiplies the gradient by the local
+slope; the rest are short compositions of Tensor ops, so their gradients come
+for free. ``inplace=True`` is accepted for compatibility with PyTorch code; the
+result is always a new Tensor (the graph never overwrites values that backward
+needs).
 """
 import math
 import warnings
@@ -14,9 +15,11 @@ import numpy as np
 from ...autograd import Function
 from ...backend import device_of, get_array_module, to_device, to_numpy
 from ...ops.elementwise import _const
+from ...tensor import where
 
-__all__ = ['relu', 'relu6', 'leaky_relu', 'elu', 'selu', 'gelu', 'silu', 'softplus', 'sigmoid',
-           'tanh', 'hardtanh', 'softmax', 'log_softmax']
+__all__ = ['relu', 'relu6', 'leaky_relu', 'elu', 'selu', 'celu', 'gelu', 'silu', 'mish', 'softplus',
+           'sigmoid', 'logsigmoid', 'hardsigmoid', 'hardswish', 'tanh', 'hardtanh', 'softsign',
+           'tanhshrink', 'threshold', 'prelu', 'glu', 'softmax', 'softmin', 'log_softmax']
 
 # SELU's constants (Klambauer et al. 2017), as in PyTorch
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -46,22 +49,26 @@ class Hardtanh(Function):
 
 
 class Elu(Function):
-    """y = scale * (x if x > 0 else alpha * (exp(x) - 1)); SELU is ELU with fixed constants.
+    """y = scale * (x if x > 0 else alpha * (exp(input_scale * x) - 1)); SELU is ELU with fixed
+    constants, CELU has input_scale = 1 / alpha.
 
-    For x <= 0 the slope is scale * alpha * exp(x). (It also equals y + scale * alpha,
-    but that sum cancels catastrophically for very negative x: exp(-20) ~ 2e-9 vs 1.)
+    For x <= 0 the slope is scale * alpha * input_scale * exp(input_scale * x). (It also
+    equals input_scale * (y + scale * alpha), but that sum cancels catastrophically for very
+    negative x: exp(-20) ~ 2e-9 vs 1.)
     """
-    def forward(self, x, *, alpha, scale):
+    def forward(self, x, *, alpha, scale, input_scale=1.0):
         xp = get_array_module(x)
-        self.alpha, self.scale = alpha, scale
+        self.alpha, self.scale, self.input_scale = alpha, scale, input_scale
         self.positive = (x > 0).astype(x.dtype)
-        negative = alpha * xp.expm1(xp.minimum(x, 0))      # minimum: no overflow for big x
+        # minimum: no overflow for big x
+        negative = alpha * xp.expm1(xp.minimum(x, 0) * input_scale)
         return xp.where(x > 0, x, negative) * x.dtype.type(scale)
 
     def backward(self, grad):
         (x,) = self.inputs
         pos = _const(self.positive)
-        slope_neg = x.minimum(0).exp() * (self.scale * self.alpha)
+        slope_neg = (x.minimum(0) * self.input_scale).exp() * (
+            self.scale * self.alpha * self.input_scale)
         return grad * (pos * self.scale + (1 - pos) * slope_neg)
 
 
@@ -80,6 +87,34 @@ class Softplus(Function):
         (x,) = self.inputs
         linear = _const(self.linear.astype(grad.dtype))
         return grad * (linear + (1 - linear) * (x * self.beta).sigmoid())
+
+
+class LogSigmoid(Function):
+    """y = log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)) (never overflows), with
+    y' = sigmoid(-x), taken as (1 or e) / (1 + e) with e = exp(-|x|) so that it keeps full
+    relative precision in both tails (e.g. y'(20) ~ 2e-9 in float32)."""
+    def forward(self, x):
+        xp = get_array_module(x)
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        e = (-x.abs()).exp()
+        return grad * where(x < 0, 1, e) / (e + 1)
+
+
+class Hardswish(Function):
+    """y = x * relu6(x + 3) / 6, with PyTorch's slope: 0 for x <= -3, x / 3 + 1/2 for
+    -3 < x < 3, 1 from 3 on."""
+    def forward(self, x):
+        xp = get_array_module(x)
+        self.middle = ((x > -3) & (x < 3)).astype(x.dtype)
+        self.upper = (x >= 3).astype(x.dtype)
+        return x * xp.clip(x + 3, 0, 6) / 6
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        return grad * (_const(self.middle) * (x / 3 + 0.5) + _const(self.upper))
 
 
 _erf_host = np.frompyfunc(math.erf, 1, 1)
@@ -136,6 +171,13 @@ def selu(input, inplace=False):
     return Elu.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE)
 
 
+def celu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (exp(x / alpha) - 1): ELU whose slope is continuous at 0."""
+    if alpha == 0:
+        raise RuntimeError("celu: alpha cannot be 0 (the input is divided by it)")
+    return Elu.apply(input, alpha=alpha, scale=1.0, input_scale=1.0 / alpha)
+
+
 def gelu(input, approximate='none'):
     """x * Phi(x) (Phi: the standard normal CDF); ``approximate='tanh'`` uses
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
@@ -152,6 +194,11 @@ def silu(input, inplace=False):
     return input * input.sigmoid()
 
 
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    return input * softplus(input).tanh()
+
+
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold."""
     return Softplus.apply(input, beta=beta, threshold=threshold)
@@ -162,8 +209,73 @@ def sigmoid(input):
     return input.sigmoid()
 
 
+def logsigmoid(input):
+    """log(sigmoid(x)) = -softplus(-x), computed without overflow."""
+    return LogSigmoid.apply(input)
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6: a piecewise-linear sigmoid (slope 1/6 strictly between -3 and 3)."""
+    return hardtanh(input + 3, 0.0, 6.0) / 6
+
+
+def hardswish(input, inplace=False):
+    """x * hardsigmoid(x) (MobileNetV3's cheap swish)."""
+    return Hardswish.apply(input)
+
+
 def tanh(input):
     return input.tanh()
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input):
+    """x - tanh(x)."""
+    return input - input.tanh()
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x if x > threshold else value (the gradient is 1 where x > threshold, else 0)."""
+    # x <= threshold, not x > threshold: NaN stays NaN, as in PyTorch
+    return where(input <= threshold, value, input)
+
+
+def prelu(input, weight):
+    """x if x > 0 else weight * x, with a learnable slope ``weight``: one number, or one per
+    channel (shape (C,), broadcast over dim 1 of input (N, C, *))."""
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: expected weight to be a scalar or 1-D tensor, got "
+                           f"weight.shape={tuple(weight.shape)}")
+    if input.dtype != weight.dtype:
+        raise RuntimeError(f"prelu: expected input and weight of the same dtype, got "
+                           f"input.dtype={input.dtype} and weight.dtype={weight.dtype}")
+    channels = input.shape[1] if input.ndim > 1 else 1
+    if weight.numel() not in (1, channels):
+        raise RuntimeError(f"prelu: expected weight with 1 element or one per channel (dim 1 "
+                           f"of input), got weight.shape={tuple(weight.shape)} for "
+                           f"input.shape={tuple(input.shape)}")
+    if input.ndim != weight.ndim:          # (C,) -> (1, C, 1, ...): one slope per channel
+        shape = [1] * input.ndim
+        if input.ndim > 1:
+            shape[1] = weight.numel()
+        weight = weight.reshape(tuple(shape))
+    return where(input > 0, input, input * weight)
+
+
+def glu(input, dim=-1):
+    """Gated linear unit: a * sigmoid(b), where a, b are the two halves of input along dim."""
+    if input.ndim == 0:
+        raise RuntimeError("glu: does not support scalars because halving size must be even")
+    d = dim + input.ndim if dim < 0 else dim
+    if input.shape[d] % 2:
+        raise RuntimeError(f"glu: halving dimension must be even, but dimension {d} is size "
+                           f"{input.shape[d]} for input.shape={tuple(input.shape)}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
 
 
 def _softmax_dim(name, ndim, stacklevel=3):
@@ -180,6 +292,15 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim('softmax', input.ndim, _stacklevel)
     return input.softmax(dim)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along ``dim``; ``dtype`` casts the input first."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        dim = _softmax_dim('softmin', input.ndim, _stacklevel)
+    return (-input).softmax(dim)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):

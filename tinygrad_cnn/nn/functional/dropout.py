@@ -6,13 +6,15 @@ is the identity in evaluation. The mask is drawn from the global generator
 (``tg.manual_seed`` makes it reproducible) and multiplies the input as a
 constant, so the gradient is masked and scaled the same way.
 """
+import warnings
+
 import numpy as np
 
 from ...backend import to_device
 from ...ops.elementwise import _const
 from ...random import get_rng
 
-__all__ = ['dropout', 'dropout2d']
+__all__ = ['dropout', 'dropout1d', 'dropout2d', 'dropout3d']
 
 
 def _check_p(op, p):
@@ -39,6 +41,24 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _dropout(input, p, input.shape)
 
 
+def _feature_dropout(input, p, batched):
+    """Channel-wise dropout: one draw per channel of (N, C, *) input, or per channel of
+    unbatched (C, *) input; the mask broadcasts over the remaining (spatial) dims."""
+    lead = 2 if batched else 1
+    return _dropout(input, p, tuple(input.shape[:lead]) + (1,) * (input.ndim - lead))
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) or unbatched (C, L) input, one draw per channel."""
+    _check_p('dropout1d', p)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: expected 2D (C, L) or 3D (N, C, L) input, got "
+                           f"input.shape={tuple(input.shape)}")
+    if not training or p == 0.0:
+        return input
+    return _feature_dropout(input, p, batched=input.ndim == 3)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels: input (N, C, H, W) (or (N, C, L)), one draw per (sample, channel)."""
     _check_p('dropout2d', p)
@@ -47,4 +67,21 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                          f"input.shape={tuple(input.shape)}")
     if not training or p == 0.0:
         return input
-    return _dropout(input, p, tuple(input.shape[:2]) + (1,) * (input.ndim - 2))
+    return _feature_dropout(input, p, batched=True)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or unbatched (C, D, H, W) input.
+
+    As in PyTorch, other ranks are deprecated (a warning) and treated as unbatched:
+    the channels are then along dim 0.
+    """
+    _check_p('dropout3d', p)
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: received a {input.ndim}-D input (shape "
+                      f"{tuple(input.shape)}), which is deprecated and will be an error in a "
+                      "future release; dropout3d expects (N, C, D, H, W) or (C, D, H, W) input "
+                      "(use dropout for other shapes)", stacklevel=2)
+    if not training or p == 0.0:
+        return input
+    return _feature_dropout(input, p, batched=input.ndim == 5)

@@ -1,8 +1,10 @@
-"""Normalisation: batch_norm, layer_norm, group_norm, local_response_norm, normalize.
+"""Normalisation: batch_norm, instance_norm, layer_norm, group_norm, local_response_norm,
+normalize.
 
-BatchNorm, LayerNorm and GroupNorm differ only in the axes the statistics are
-taken over (N and the spatial dims per channel; the trailing dims per sample;
-the channels of a group per sample), so all three run one op,
+BatchNorm, InstanceNorm, LayerNorm and GroupNorm differ only in the axes the
+statistics are taken over (N and the spatial dims per channel; the spatial dims
+per sample and channel; the trailing dims per sample; the channels of a group
+per sample), so all four run one op,
 :class:`Normalize`: ``y = (x - mean) / sqrt(var + eps)`` (times weight plus
 bias, fused for BatchNorm) with the gradient of the batch statistics included
 in its backward.
@@ -12,7 +14,8 @@ from ...backend import get_array_module
 from ...ops.elementwise import _const
 from ...tensor import cat, zeros
 
-__all__ = ['batch_norm', 'layer_norm', 'group_norm', 'local_response_norm', 'normalize']
+__all__ = ['batch_norm', 'instance_norm', 'layer_norm', 'group_norm', 'local_response_norm',
+           'normalize']
 
 
 class Normalize(Function):
@@ -112,6 +115,48 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if bias is not None:
         shift = shift + bias
     return input * scale.reshape(shape) + shift.reshape(shape)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each channel of each sample of ``input`` (N, C, *) over its spatial dims,
+    then scale/shift per channel.
+
+    ``use_input_stats=True``: use each instance's own mean and biased variance, and update
+    ``running_mean``/``running_var`` (if given) in place with their average over the
+    batch, ``r = (1 - momentum) r + momentum mean_n(s)`` (the variance unbiased), as
+    PyTorch does. ``use_input_stats=False``: normalise with the running statistics.
+    """
+    if input.ndim < 2:
+        raise ValueError(f"instance_norm: expected input of shape (N, C, *), got "
+                         f"input.shape={tuple(input.shape)}")
+    N, C = input.shape[:2]
+    for name, t in (('running_mean', running_mean), ('running_var', running_var),
+                    ('weight', weight), ('bias', bias)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise RuntimeError(f"instance_norm: expected {name} of shape ({C},) for input.shape="
+                               f"{tuple(input.shape)}, got {name}.shape={tuple(t.shape)}")
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise RuntimeError("instance_norm: running_mean and running_var must be given when "
+                               "use_input_stats=False")
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    if input.numel() // max(N * C, 1) <= 1:
+        raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
+                         f"got input.shape={tuple(input.shape)}")
+    # Normalize updates running statistics shaped like its per-(sample, channel) ones: give
+    # it (N, C) copies and average them over the batch afterwards
+    stats = [None if r is None else r.detach().repeat(N, 1) for r in (running_mean, running_var)]
+    shape = _channel_shape(input)
+    out = Normalize.apply(input,
+                          None if weight is None else weight.reshape(shape),
+                          None if bias is None else bias.reshape(shape),
+                          axes=tuple(range(2, input.ndim)), eps=eps,
+                          running_mean=stats[0], running_var=stats[1], momentum=momentum)
+    for running, per_instance in zip((running_mean, running_var), stats):
+        if running is not None:
+            running.copy_(per_instance.mean(0))
+    return out
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

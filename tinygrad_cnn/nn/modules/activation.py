@@ -1,22 +1,28 @@
 """Activation layers: module forms of :mod:`tinygrad_cnn.nn.functional.activation`.
 
-``inplace=True`` is accepted (and shown in the repr) for compatibility with
-PyTorch code; the result is always a new Tensor.
+``inplace=True`` is accepted (and shown in the repr where PyTorch shows it) for
+compatibility with PyTorch code; the result is always a new Tensor.
 """
+from ...tensor import empty
 from .. import functional as F
+from ..init import constant_
+from ..parameter import Parameter
 from .module import Module
 
-__all__ = ['ReLU', 'ReLU6', 'LeakyReLU', 'ELU', 'SELU', 'GELU', 'SiLU', 'Softplus', 'Sigmoid',
-           'Tanh', 'Hardtanh', 'Softmax', 'LogSoftmax']
+__all__ = ['ReLU', 'ReLU6', 'LeakyReLU', 'PReLU', 'ELU', 'SELU', 'CELU', 'GELU', 'SiLU', 'Mish',
+           'Softplus', 'Sigmoid', 'LogSigmoid', 'Hardsigmoid', 'Hardswish', 'Tanh', 'Hardtanh',
+           'Softsign', 'Tanhshrink', 'Threshold', 'GLU', 'Softmax', 'Softmin', 'LogSoftmax']
 
 
 class _Inplace(Module):
+    _show_inplace = True            # PyTorch's Hardsigmoid and Hardswish never show it
+
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
 
     def extra_repr(self):
-        return 'inplace=True' if self.inplace else ''
+        return 'inplace=True' if self.inplace and self._show_inplace else ''
 
 
 class ReLU(_Inplace):
@@ -38,6 +44,29 @@ class SiLU(_Inplace):
 
     def forward(self, input):
         return F.silu(input)
+
+
+class Mish(_Inplace):
+    """x * tanh(softplus(x))."""
+
+    def forward(self, input):
+        return F.mish(input)
+
+
+class Hardsigmoid(_Inplace):
+    """relu6(x + 3) / 6."""
+    _show_inplace = False
+
+    def forward(self, input):
+        return F.hardsigmoid(input)
+
+
+class Hardswish(_Inplace):
+    """x * relu6(x + 3) / 6."""
+    _show_inplace = False
+
+    def forward(self, input):
+        return F.hardswish(input)
 
 
 class Hardtanh(Module):
@@ -85,6 +114,27 @@ class LeakyReLU(Module):
         return f'negative_slope={self.negative_slope}' + (', inplace=True' if self.inplace else '')
 
 
+class PReLU(Module):
+    """x if x > 0 else a * x with a learnable slope ``weight`` of shape (num_parameters,):
+    one shared slope, or one per channel (dim 1 of the input); all start at ``init``."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(empty(num_parameters, dtype=dtype, device=device))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f'num_parameters={self.num_parameters}'
+
+
 class ELU(Module):
     """x if x > 0 else alpha * (exp(x) - 1)."""
 
@@ -95,6 +145,21 @@ class ELU(Module):
 
     def forward(self, input):
         return F.elu(input, self.alpha)
+
+    def extra_repr(self):
+        return f'alpha={self.alpha}' + (', inplace=True' if self.inplace else '')
+
+
+class CELU(Module):
+    """x if x > 0 else alpha * (exp(x / alpha) - 1)."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.celu(input, self.alpha)
 
     def extra_repr(self):
         return f'alpha={self.alpha}' + (', inplace=True' if self.inplace else '')
@@ -129,6 +194,20 @@ class Softplus(Module):
         return f'beta={self.beta}, threshold={self.threshold}'
 
 
+class GLU(Module):
+    """Gated linear unit: a * sigmoid(b), a and b the two halves of the input along ``dim``."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f'dim={self.dim}'
+
+
 class Sigmoid(Module):
     """1 / (1 + exp(-x))."""
 
@@ -136,9 +215,47 @@ class Sigmoid(Module):
         return input.sigmoid()
 
 
+class LogSigmoid(Module):
+    """log(sigmoid(x)), computed stably."""
+
+    def forward(self, input):
+        return F.logsigmoid(input)
+
+
 class Tanh(Module):
     def forward(self, input):
         return input.tanh()
+
+
+class Softsign(Module):
+    """x / (1 + |x|)."""
+
+    def forward(self, input):
+        return F.softsign(input)
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, input):
+        return F.tanhshrink(input)
+
+
+class Threshold(Module):
+    """x if x > threshold else value."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value)
+
+    def extra_repr(self):
+        return f'threshold={self.threshold}, value={self.value}' + (
+            ', inplace=True' if self.inplace else '')
 
 
 class Softmax(Module):
@@ -150,6 +267,20 @@ class Softmax(Module):
 
     def forward(self, input):
         return F.softmax(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f'dim={self.dim}'
+
+
+class Softmin(Module):
+    """softmax(-x) along ``dim``."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.softmin(input, self.dim, _stacklevel=5)
 
     def extra_repr(self):
         return f'dim={self.dim}'

@@ -1,15 +1,19 @@
-"""Containers: ``Sequential`` (a pipeline), ``ModuleList`` and ``ModuleDict``.
+"""Containers: ``Sequential`` (a pipeline), ``ModuleList`` and ``ModuleDict``, and for bare
+weights ``ParameterList`` and ``ParameterDict``.
 
-They hold child modules under the names PyTorch gives them (``'0'``, ``'1'``,
-... or the dict keys), so their parameters get PyTorch's state_dict keys
-(``features.0.weight``).
+They hold child modules (or Parameters) under the names PyTorch gives them
+(``'0'``, ``'1'``, ... or the dict keys), so their parameters get PyTorch's
+state_dict keys (``features.0.weight``, ``scales.0``).
 """
 import collections
+import collections.abc
 import operator
 
+from ...tensor import Tensor
+from ..parameter import Parameter
 from .module import Module, _addindent
 
-__all__ = ['Sequential', 'ModuleList', 'ModuleDict']
+__all__ = ['Sequential', 'ModuleList', 'ModuleDict', 'ParameterList', 'ParameterDict']
 
 
 def _index(idx, size, container):
@@ -211,3 +215,194 @@ class ModuleDict(Module):
         pairs = modules.items() if hasattr(modules, 'items') else modules
         for key, module in pairs:
             self[key] = module
+
+
+def _as_parameter(value):
+    """A Tensor that is not yet a Parameter becomes one (sharing its memory), as in PyTorch;
+    Parameters and other objects are kept as they are."""
+    return Parameter(value) if isinstance(value, Tensor) and not isinstance(value, Parameter) \
+        else value
+
+
+def _parameter_lines(items):
+    """PyTorch's repr lines of a ParameterList/Dict: '  (key): Parameter containing: [float32
+    of size 3x4]' (the dtype by its name here), or the type of a non-Tensor entry."""
+    lines = []
+    for key, value in items:
+        if isinstance(value, Tensor):
+            kind = 'Parameter' if isinstance(value, Parameter) else 'Tensor'
+            size = 'x'.join(str(n) for n in value.shape)
+            device = f' ({value.device})' if value.device != 'cpu' else ''
+            lines.append(f'  ({key}): {kind} containing: [{value.dtype} of size {size}{device}]')
+        else:
+            lines.append(f'  ({key}): Object of type: {type(value).__name__}')
+    return '\n'.join(lines)
+
+
+class ParameterList(Module):
+    """A list of Parameters registered under the names '0', '1', ... (Tensors put in are
+    wrapped as Parameters; other objects are stored but not registered)."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def __getitem__(self, idx):
+        if isinstance(idx, slice):
+            return type(self)(self[i] for i in range(*idx.indices(len(self))))
+        return getattr(self, str(_index(idx, len(self), 'ParameterList')))
+
+    def __setitem__(self, idx, value):
+        # every way of adding an entry ends here, so this is where Tensors are wrapped
+        setattr(self, str(_index(idx, len(self), 'ParameterList')), _as_parameter(value))
+
+    def __len__(self):
+        return self._size
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def append(self, value):
+        self._size += 1
+        self[self._size - 1] = value
+        return self
+
+    def extend(self, values):
+        if not isinstance(values, collections.abc.Iterable) or isinstance(values, Tensor):
+            raise TypeError(f"ParameterList.extend should be called with an iterable, but got "
+                            f"{type(values).__name__}")
+        for value in values:
+            self.append(value)
+        return self
+
+    def extra_repr(self):
+        return _parameter_lines(enumerate(self))
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """An ordered dict of Parameters registered under their (string) keys (Tensors put in are
+    wrapped as Parameters; other objects are stored but not registered).
+
+    As in PyTorch, ``update`` (and the constructor) takes the items of an OrderedDict or
+    ParameterDict in their order, but those of a plain dict sorted by key.
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        self._keys = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    @staticmethod
+    def _check_key(key):
+        if not isinstance(key, str):
+            raise TypeError(f"ParameterDict: keys must be strings, got {key!r} of type "
+                            f"{type(key).__name__}")
+        return key
+
+    def __getitem__(self, key):
+        return getattr(self, self._check_key(key))
+
+    def __setitem__(self, key, value):
+        # every way of adding an entry ends here, so this is where Tensors are wrapped
+        setattr(self, self._check_key(key), _as_parameter(value))
+        self._keys[key] = None
+
+    def __delitem__(self, key):
+        delattr(self, self._check_key(key))
+        del self._keys[key]
+
+    def __len__(self):
+        return len(self._keys)
+
+    def __iter__(self):
+        return iter(self._keys)
+
+    def __reversed__(self):
+        return reversed(list(self._keys))
+
+    def __contains__(self, key):
+        return key in self._keys
+
+    def copy(self):
+        return ParameterDict(collections.OrderedDict(self.items()))
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self):
+        for key in list(self._keys):
+            del self[key]
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((key, default) for key in keys)
+
+    def keys(self):
+        return self._keys.keys()
+
+    def items(self):
+        return ((key, self[key]) for key in self._keys)
+
+    def values(self):
+        return (self[key] for key in self._keys)
+
+    def update(self, parameters):
+        """Add entries from a mapping or an iterable of (key, value) pairs."""
+        if not isinstance(parameters, collections.abc.Iterable):
+            raise TypeError(f"ParameterDict.update should be called with an iterable of "
+                            f"key/value pairs, but got {type(parameters).__name__}")
+        if isinstance(parameters, (collections.OrderedDict, ParameterDict)):
+            pairs = list(parameters.items())
+        elif isinstance(parameters, collections.abc.Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = []
+            for j, pair in enumerate(parameters):
+                if not isinstance(pair, collections.abc.Iterable) or len(pair) != 2:
+                    raise ValueError(f"ParameterDict.update: sequence element #{j} must be a "
+                                     f"(key, value) pair, got {pair!r}")
+                pairs.append(tuple(pair))
+        for key, value in pairs:
+            self[key] = value
+
+    def __or__(self, other):
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def extra_repr(self):
+        return _parameter_lines(self.items())
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called.")

@@ -2,7 +2,7 @@
 from .. import functional as F
 from .module import Module
 
-__all__ = ['Dropout', 'Dropout2d']
+__all__ = ['Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d']
 
 
 class _DropoutNd(Module):
@@ -25,8 +25,24 @@ class Dropout(_DropoutNd):
         return F.dropout(input, self.p, self.training)
 
 
+class Dropout1d(_DropoutNd):
+    """Zero whole channels of (N, C, L) or (C, L) with probability p in training (scaled by
+    1/(1-p))."""
+
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training)
+
+
 class Dropout2d(_DropoutNd):
     """Zero whole channels of (N, C, H, W) with probability p in training (scaled by 1/(1-p))."""
 
     def forward(self, input):
         return F.dropout2d(input, self.p, self.training)
+
+
+class Dropout3d(_DropoutNd):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) with probability p in training
+    (scaled by 1/(1-p))."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training)

@@ -1,10 +1,13 @@
-"""Normalisation layers: ``BatchNorm1d/2d/3d``, ``LayerNorm``, ``GroupNorm``,
-``LocalResponseNorm``.
+"""Normalisation layers: ``BatchNorm1d/2d/3d``, ``InstanceNorm1d/2d/3d``, ``LayerNorm``,
+``GroupNorm``, ``LocalResponseNorm``.
 
-BatchNorm keeps PyTorch's state exactly: ``weight`` (1s), ``bias`` (0s),
-``running_mean`` (0s), ``running_var`` (1s) and ``num_batches_tracked`` (an
-int64 count), so checkpoints load in both directions and eval outputs match.
+BatchNorm and InstanceNorm keep PyTorch's state exactly: ``weight`` (1s),
+``bias`` (0s), ``running_mean`` (0s), ``running_var`` (1s) and
+``num_batches_tracked`` (an int64 count), so checkpoints load in both
+directions and eval outputs match.
 """
+import warnings
+
 import numpy as np
 
 from ...tensor import ones, tensor, zeros
@@ -13,8 +16,8 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'LayerNorm', 'GroupNorm',
-           'LocalResponseNorm']
+__all__ = ['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'InstanceNorm1d', 'InstanceNorm2d',
+           'InstanceNorm3d', 'LayerNorm', 'GroupNorm', 'LocalResponseNorm']
 
 
 def _register_affine(module, shape, affine, bias, dtype, device):
@@ -34,16 +37,9 @@ def _reset_affine(module):
         init.zeros_(module.bias)
 
 
-class _BatchNorm(Module):
-    """Shared by BatchNorm1d/2d/3d; they differ only in the input ranks they accept.
-
-    Training: normalise with the batch statistics and update the running
-    ones, ``r = (1 - momentum) r + momentum s`` (``momentum=None``: the
-    cumulative average, momentum = 1 / num_batches_tracked), the variance
-    unbiased. Eval: normalise with the running statistics.
-    ``track_running_stats=False`` uses batch statistics in both modes.
-    """
-    _ranks = ()
+class _NormBase(Module):
+    """The state shared by BatchNorm and InstanceNorm: per-channel ``weight``/``bias`` (when
+    ``affine``) and, when ``track_running_stats``, the running statistics."""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
@@ -74,6 +70,23 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         _reset_affine(self)
 
+    def extra_repr(self):
+        return (f'{self.num_features}, eps={self.eps}, momentum={self.momentum}, '
+                f'affine={self.affine}, bias={self.bias is not None}, '
+                f'track_running_stats={self.track_running_stats}')
+
+
+class _BatchNorm(_NormBase):
+    """Shared by BatchNorm1d/2d/3d; they differ only in the input ranks they accept.
+
+    Training: normalise with the batch statistics and update the running
+    ones, ``r = (1 - momentum) r + momentum s`` (``momentum=None``: the
+    cumulative average, momentum = 1 / num_batches_tracked), the variance
+    unbiased. Eval: normalise with the running statistics.
+    ``track_running_stats=False`` uses batch statistics in both modes.
+    """
+    _ranks = ()
+
     def forward(self, input):
         if input.ndim not in self._ranks:
             raise ValueError(f"{type(self).__name__}: expected "
@@ -91,11 +104,6 @@ class _BatchNorm(Module):
                             self.running_var if track else None, self.weight, self.bias,
                             use_batch_stats, factor, self.eps)
 
-    def extra_repr(self):
-        return (f'{self.num_features}, eps={self.eps}, momentum={self.momentum}, '
-                f'affine={self.affine}, bias={self.bias is not None}, '
-                f'track_running_stats={self.track_running_stats}')
-
 
 class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (N, C) or (N, C, L) input, per channel C."""
@@ -110,6 +118,58 @@ class BatchNorm2d(_BatchNorm):
 class BatchNorm3d(_BatchNorm):
     """Batch normalisation of (N, C, D, H, W) input, per channel C."""
     _ranks = (5,)
+
+
+class _InstanceNorm(_NormBase):
+    """Shared by InstanceNorm1d/2d/3d: normalise each channel of each sample over its spatial
+    dims. Unlike BatchNorm the defaults are ``affine=False, track_running_stats=False``;
+    with ``track_running_stats`` the running statistics (the batch average of the
+    instances' ones) are updated in training and used in eval. ``num_batches_tracked`` is
+    kept for checkpoints but not counted, and ``momentum=None`` means 0, as in PyTorch.
+    Unbatched input (one fewer dim) is accepted.
+    """
+    _spatial_dims = 0
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, input):
+        unbatched = self._spatial_dims + 1
+        if input.ndim not in (unbatched, unbatched + 1):
+            raise ValueError(f"{type(self).__name__}: expected {unbatched}D or {unbatched + 1}D "
+                             f"input (got {input.ndim}D input of shape {tuple(input.shape)})")
+        channel_dim = input.ndim - unbatched
+        if input.shape[channel_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(f"{type(self).__name__}: expected input's size at dim="
+                                 f"{channel_dim} to match num_features ({self.num_features}), "
+                                 f"but got input.shape={tuple(input.shape)}")
+            warnings.warn(f"{type(self).__name__}: input's size at dim={channel_dim} does not "
+                          f"match num_features ({self.num_features}), which is unused since "
+                          "affine=False", stacklevel=2)
+        batch = input.unsqueeze(0) if input.ndim == unbatched else input
+        out = F.instance_norm(batch, self.running_mean, self.running_var, self.weight,
+                              self.bias, self.training or not self.track_running_stats,
+                              0.0 if self.momentum is None else self.momentum, self.eps)
+        return out.squeeze(0) if input.ndim == unbatched else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or (C, L) input: each (sample, channel) over L."""
+    _spatial_dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or (C, H, W) input: each (sample, channel)
+    over H, W."""
+    _spatial_dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or (C, D, H, W) input."""
+    _spatial_dims = 3
 
 
 class LayerNorm(Module):
