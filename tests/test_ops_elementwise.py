@@ -304,6 +304,14 @@ def test_sigmoid_is_stable_for_large_inputs():
     np.testing.assert_allclose(y.numpy(), [0.0, 0.5, 1.0])
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.25, 0.0])
+    # far in the negative tail float32 keeps full relative precision (1 - sigmoid(20) would be 0)
+    for dtype in (tg.float32, tg.float64):
+        x = Tensor([-20.0, -40.0], dtype=dtype, requires_grad=True)
+        y = x.sigmoid()
+        y.sum().backward()
+        expected = 1 / (1 + np.exp([20.0, 40.0]))
+        np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6)
+        np.testing.assert_allclose(x.grad.numpy(), expected * (1 - expected), rtol=1e-6)
 
 
 # ---------------------------------------------------------------- operators and operands

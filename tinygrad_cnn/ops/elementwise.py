@@ -200,8 +200,11 @@ class Tanh(Function):
 class Sigmoid(Function):
     def forward(self, x):
         xp = get_array_module(x)
-        # 1/(1+e^-x) overflows for very negative x; tanh form is stable everywhere
-        return (xp.tanh(x * x.dtype.type(0.5)) + 1) * x.dtype.type(0.5)
+        # e^-|x| never overflows; sigmoid(-|x|) = e/(1+e) keeps full relative precision
+        # in the far negative tail (1 - sigmoid(|x|) would round to 0 there)
+        e = xp.exp(-xp.abs(x))
+        positive = 1 / (1 + e)                  # sigmoid(|x|)
+        return xp.where(x >= 0, positive, e * positive)
 
     def backward(self, grad):
         y = self.saved_output()
