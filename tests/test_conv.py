@@ -1,5 +1,6 @@
 """conv1d/2d/3d and conv_transpose1d/2d/3d: lecture examples, loop references, gradients, errors."""
 import itertools
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -7,6 +8,7 @@ from hypothesis import assume, given, settings, strategies as st
 
 import tinygrad_cnn as tg
 import tinygrad_cnn.nn.functional as F
+import tinygrad_cnn.nn.functional.conv as conv_module
 from tinygrad_cnn import Tensor
 
 
@@ -216,15 +218,26 @@ TRANSPOSE_CASES = [
     (2, (1, 2, 3, 4), (2, 3, 3, 2), dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2))),
     (2, (2, 4, 3, 3), (4, 1, 3, 3), dict(stride=2, groups=4, dilation=2, output_padding=1)),
     (3, (1, 2, 2, 3, 2), (2, 2, 2, 2, 3), dict(stride=(2, 1, 2), padding=(0, 1, 1))),
-    # stride 1 everywhere (the flat col2im): with padding, dilation and groups
+    # stride 1: the adjoint conv when out >= in channels (and the conv_path fixture allows),
+    # else the flat col2im; the last two have fewer output channels or a padding larger
+    # than the kernel, so always the flat col2im
     (2, (2, 4, 3, 4), (4, 2, 3, 2), dict(padding=(1, 0), dilation=(2, 1), groups=2)),
     (1, (3, 2, 6), (2, 3, 4), dict(padding=2)),
+    (2, (2, 5, 4, 3), (5, 2, 3, 3), dict(padding=1, dilation=(1, 2))),
+    (1, (2, 2, 5), (2, 3, 2), dict(padding=2)),
     (2, (2, 4, 1, 1), (4, 3, 4, 4), dict(stride=3)),      # 1x1 input: one window (DCGAN's first layer)
 ]
 
 
+@pytest.fixture(params=['adjoint conv', 'col2im'])
+def conv_path(request, monkeypatch):
+    """Run a test through both ways of computing a stride-1 conv_transpose: the tiny test
+    shapes lie below the channel count from which the adjoint conv is used."""
+    monkeypatch.setattr(conv_module, 'ADJOINT_MIN_CHANNELS', 1 if request.param == 'adjoint conv' else 10**9)
+
+
 @pytest.mark.parametrize("nd, us, ws, opts", TRANSPOSE_CASES)
-def test_conv_transpose_matches_scatter_reference(rng, nd, us, ws, opts):
+def test_conv_transpose_matches_scatter_reference(rng, nd, us, ws, opts, conv_path):
     u, w = rng.standard_normal(us), rng.standard_normal(ws)
     b = rng.standard_normal(ws[1] * opts.get('groups', 1))
     z = getattr(F, f'conv_transpose{nd}d')(t64(u), t64(w), t64(b), **opts)
@@ -232,7 +245,7 @@ def test_conv_transpose_matches_scatter_reference(rng, nd, us, ws, opts):
 
 
 @pytest.mark.parametrize("nd, us, ws, opts", TRANSPOSE_CASES)
-def test_conv_transpose_gradcheck(rng, nd, us, ws, opts):
+def test_conv_transpose_gradcheck(rng, nd, us, ws, opts, conv_path):
     u, w = t64(rng.standard_normal(us)), t64(rng.standard_normal(ws))
     b = t64(rng.standard_normal(ws[1] * opts.get('groups', 1)))
     convt = getattr(F, f'conv_transpose{nd}d')
@@ -298,6 +311,7 @@ def test_conv_property_matches_reference(config, seed):
 @given(conv_configs(), st.integers(0, 2**31 - 1), st.data())
 def test_conv_transpose_property_matches_reference(config, seed, data):
     nd, xs, ws, opts, with_bias = config
+    adjoint_min = data.draw(st.sampled_from([1, 10**9]), label='ADJOINT_MIN_CHANNELS')
     rng = np.random.default_rng(seed)
     # reuse the conv config: weight (in, out/groups, *K) for an input with ws[0] channels
     groups = opts['groups']
@@ -309,8 +323,9 @@ def test_conv_transpose_property_matches_reference(config, seed, data):
             zip(xs[2:], opts['stride'], opts['padding'], opts['dilation'], ws[2:], output_padding)]
     assume(all(v >= 1 for v in size))
     b = rng.standard_normal(xs[1]) if with_bias else None
-    z = getattr(F, f'conv_transpose{nd}d')(t64(u, False), t64(w, False), None if b is None else t64(b, False),
-                                          output_padding=output_padding, **opts)
+    with mock.patch.object(conv_module, 'ADJOINT_MIN_CHANNELS', adjoint_min):
+        z = getattr(F, f'conv_transpose{nd}d')(t64(u, False), t64(w, False), None if b is None else t64(b, False),
+                                              output_padding=output_padding, **opts)
     np.testing.assert_allclose(z.numpy(), conv_transpose_ref(u, w, b, output_padding=output_padding, **opts),
                                rtol=1e-10, atol=1e-10)
 

@@ -33,6 +33,9 @@ How the arrays are computed (details and pictures in ``docs/conv.md``):
 * **Weight gradient**: ``grad (O, images*positions) @ cols^T``, one GEMM per block.
 * **A kernel as large as the input** (one window per image) skips all of
   this: the three maps are plain matrix products (``_dense``).
+* **Stride-1 conv_transpose with C >= O >= 64 channels** runs as the adjoint
+  stride-1 conv (channel axes swapped, kernel flipped): im2col copies O*K
+  values per position where col2im would add C*K (``_adjoint_weight``).
 """
 import math
 
@@ -232,6 +235,29 @@ def _col2im_flat(u, wmat_t, kernel, dilation, padded):
         yield start, stop, canvas[:, :m * P].reshape((C, m) + padded).swapaxes(0, 1)
 
 
+# Stride-1 conv_transpose with C >= O channels runs as the adjoint conv from this many
+# input channels O on; below, GEMM + col2im measured faster (docs/conv.md).
+ADJOINT_MIN_CHANNELS = 64
+
+
+def _adjoint_padding(out, size, kernel, padding, dilation):
+    """Padding ``(lo, hi)`` per dim of the stride-1 conv that maps ``(*out)`` back to
+    ``(*size)`` as the adjoint of a conv with ``padding``: ``x[i]`` meets ``y[i + p - k d]``,
+    so ``y`` is padded by ``d (k-1) - p`` in front (negative: a crop, not handled)."""
+    lo = [d * (k - 1) - p for k, d, (p, _) in zip(kernel, dilation, padding)]
+    return tuple((l, s - o - l + d * (k - 1))
+                 for l, s, o, k, d in zip(lo, size, out, kernel, dilation))
+
+
+def _adjoint_weight(w, groups):
+    """``(O, C/groups, *K)`` -> ``(C, O/groups, *K)``: per group the channel axes swapped
+    and the kernel flipped in space -- the weight of the adjoint stride-1 conv."""
+    O, Cg, K = w.shape[0], w.shape[1], w.shape[2:]
+    wg = w.reshape((groups, O // groups, Cg) + K).swapaxes(1, 2)
+    flipped = wg[(Ellipsis,) + (slice(None, None, -1),) * len(K)]
+    return get_array_module(w).ascontiguousarray(flipped).reshape((groups * Cg, O // groups) + K)
+
+
 def conv_transpose_forward(u, w, b, stride, padding, dilation, groups, size):
     """``z (N, C, *size) = conv_transpose(u (N, O, *out), w (O, C/groups, *K)) + b``.
 
@@ -248,6 +274,14 @@ def conv_transpose_forward(u, w, b, stride, padding, dilation, groups, size):
         z = xp.matmul(u.reshape(N, groups, O // groups).swapaxes(0, 1), wmat)
         z = z.swapaxes(0, 1).reshape((N, C) + tuple(size))
         return z if bias is None else z + bias
+    if all(s == 1 for s in stride) and C >= O >= ADJOINT_MIN_CHANNELS:
+        # The adjoint of a stride-1 conv is a stride-1 conv: im2col + GEMM copies O*K values
+        # per position where GEMM + col2im adds C*K, so it wins when C >= O (the input
+        # gradient of the 3x3 convs of VGG/ResNet blocks) -- measured, from 64 channels on
+        pads = _adjoint_padding(u.shape[2:], size, K, padding, dilation)
+        if all(lo >= 0 and hi >= 0 for lo, hi in pads):
+            return conv_forward(u, _adjoint_weight(w, groups), b, stride, pads, dilation, groups,
+                                out=tuple(size))
     padded = tuple(s + lo + hi for s, (lo, hi) in zip(size, padding))
     wmat_t = wmat.swapaxes(1, 2)
     blocks = (_col2im_flat(u, wmat_t, K, dilation, padded) if all(s == 1 for s in stride)
