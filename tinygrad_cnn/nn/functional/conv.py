@@ -153,16 +153,23 @@ def conv_weight_grad(x, gy, stride, padding, dilation, groups, kernel):
     nb = block_size(N, C * math.prod(kernel) * positions * x.itemsize)
     cols_buf = xp.empty(nb * C * math.prod(kernel) * positions, x.dtype)
     gy_buf = xp.empty(nb * O * positions, x.dtype)
-    dw = xp.zeros((groups, O // groups, ck), x.dtype)
+    # A long, thin product (inner dim m*positions): OpenBLAS runs it up to 1.5x faster
+    # with the larger of ck and O as the output's rows, so then compute dw^T = cols gy^T
+    transposed = ck > O // groups
+    dw = xp.zeros((groups,) + ((ck, O // groups) if transposed else (O // groups, ck)), x.dtype)
     part = xp.empty_like(dw)
     slack = _slack(padded, kernel, stride, dilation, grid)
     for start, stop, xb in padded_blocks(x, padding, nb, slack=slack):
         m = stop - start
-        cols = _im2col(xb, kernel, stride, dilation, grid, cols_buf)
-        g = _widen(gy[start:stop], grid, gy_buf)
-        xp.matmul(g.reshape(groups, O // groups, m * positions),
-                  cols.reshape(groups, ck, m * positions).swapaxes(1, 2), out=part)
+        cols = _im2col(xb, kernel, stride, dilation, grid, cols_buf).reshape(groups, ck, -1)
+        g = _widen(gy[start:stop], grid, gy_buf).reshape(groups, O // groups, -1)
+        if transposed:
+            xp.matmul(cols, g.swapaxes(1, 2), out=part)
+        else:
+            xp.matmul(g, cols.swapaxes(1, 2), out=part)
         dw += part
+    if transposed:
+        dw = xp.ascontiguousarray(dw.swapaxes(1, 2))
     return dw.reshape((O, C // groups) + tuple(kernel))
 
 
