@@ -122,6 +122,10 @@ def test_batch_size_none_gives_single_converted_samples():
 @given(n=st.integers(0, 30), batch_size=st.integers(1, 8), drop_last=st.booleans(), shuffle=st.booleans(),
        seed=st.integers(0, 2 ** 32))
 def test_every_sample_once_per_epoch(n, batch_size, drop_last, shuffle, seed):
+    if n == 0 and shuffle:          # as PyTorch: RandomSampler needs num_samples > 0
+        with pytest.raises(ValueError, match="num_samples"):
+            DataLoader(TensorDataset(np.arange(n)), shuffle=True)
+        return
     loader = DataLoader(TensorDataset(np.arange(n)), batch_size=batch_size, shuffle=shuffle,
                         drop_last=drop_last, generator=seed)
     batches = epoch_ids(loader)

@@ -110,7 +110,7 @@ def test_constructor_argument_errors():
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match='divisible by num_groups'):
         nn.GroupNorm(3, 4)
-    with pytest.raises(ValueError, match='padding_idx'):
+    with pytest.raises(AssertionError, match='Padding_idx'):     # PyTorch asserts
         nn.Embedding(5, 2, padding_idx=5)
 
 

@@ -170,8 +170,8 @@ def test_repr_like_pytorch():
     assert repr(Tensor([True, False])) == 'tensor([ True, False])'
     assert repr(Tensor([[1.5, 2.0], [3.0, 4.0]])) == \
         'tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]])'
-    assert repr(Tensor([1.0, 2.0], dtype=tg.float64)) == 'tensor([1., 2.], dtype=float64)'
-    assert repr(Tensor(np.array([1, 2], np.int32))) == 'tensor([1, 2], dtype=int32)'
+    assert repr(Tensor([1.0, 2.0], dtype=tg.float64)) == 'tensor([1., 2.], dtype=torch.float64)'
+    assert repr(Tensor(np.array([1, 2], np.int32))) == 'tensor([1, 2], dtype=torch.int32)'
     x = Tensor([1.0], requires_grad=True)
     for y, name in [(x + 1, 'Add'), (x - 1, 'Sub'), (x / 2, 'Div'), (-x, 'Neg'), (x.exp(), 'Exp'),
                     (x.sum(), 'Sum'), (x.reshape(1, 1), 'Reshape'),

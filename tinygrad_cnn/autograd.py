@@ -12,13 +12,19 @@ The graph only points backwards (output -> node -> inputs), so it contains no
 reference cycles: dropping the last output frees it at once.
 """
 import contextlib
+import inspect
+import sys
 import threading
+import warnings
 
 from .backend import get_array_module
 
 
 class _GradState(threading.local):
     enabled = True          # per thread, as in PyTorch
+    inference = False       # inside inference_mode(): new tensors are marked as inference tensors
+    anomaly = False         # detect_anomaly(): backward checks each node's gradients for NaN
+    anomaly_check_nan = True
 
 
 _state = _GradState()
@@ -109,10 +115,106 @@ class enable_grad(_GradMode):
     mode = True
 
 
+class inference_mode(_GradMode):
+    """``inference_mode(mode=True)``: ``no_grad`` for pure inference, as in PyTorch.
+
+    A context manager and a decorator (``@inference_mode``, ``@inference_mode()``).
+    Nothing is recorded, and the tensors made inside are *inference tensors*
+    (``t.is_inference()``): outside the block they cannot be modified in place or set
+    to require grad. ``inference_mode(False)`` changes nothing (it lets a function be
+    decorated conditionally). Here it is as fast as ``no_grad``; the flag exists so
+    code written for PyTorch runs and fails the same way.
+    """
+
+    def __new__(cls, mode=True):
+        return super().__new__(cls, mode)      # a function here: bare ``@inference_mode``
+
+    def __init__(self, mode=True):
+        super().__init__()
+        self.mode = bool(mode)
+
+    def _recreate_cm(self):
+        return type(self)(self.mode)
+
+    def __enter__(self):
+        self.prev.append((_state.enabled, _state.inference))
+        if self.mode:
+            _state.enabled, _state.inference = False, True
+        return self
+
+    def __exit__(self, *exc):
+        _state.enabled, _state.inference = self.prev.pop()
+        return False
+
+
+def is_inference_mode_enabled():
+    """True inside ``inference_mode()``."""
+    return _state.inference
+
+
+class set_detect_anomaly:
+    """``set_detect_anomaly(mode, check_nan=True)``: turn anomaly detection on or off.
+
+    Takes effect immediately (a plain call works) and, used as a context manager,
+    restores the previous mode on exit. While it is on, backward raises a
+    RuntimeError naming the first node that returns a gradient with NaN values.
+    """
+
+    def __init__(self, mode, check_nan=True):
+        self.prev = (_state.anomaly, _state.anomaly_check_nan)
+        _state.anomaly, _state.anomaly_check_nan = bool(mode), bool(check_nan)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _state.anomaly, _state.anomaly_check_nan = self.prev
+        return False
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Context manager (and decorator) that turns anomaly detection on, for debugging:
+    a backward node that produces NaN raises ``RuntimeError: Function 'XBackward0'
+    returned nan values in its 0th output.``"""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = bool(check_nan)
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", stacklevel=2)
+
+    def __enter__(self):
+        self.prev = (_state.anomaly, _state.anomaly_check_nan)
+        _state.anomaly, _state.anomaly_check_nan = True, self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        _state.anomaly, _state.anomaly_check_nan = self.prev
+        return False
+
+
+def is_anomaly_enabled():
+    """True while anomaly detection is on."""
+    return _state.anomaly
+
+
+def is_anomaly_check_nan_enabled():
+    """True when anomaly detection checks gradients for NaN (``check_nan=True``)."""
+    return _state.anomaly_check_nan
+
+
+def _check_nan(node, input_grads):
+    """Anomaly mode: raise if ``node.backward`` returned a gradient with NaN values."""
+    for i, g in enumerate(input_grads):
+        if isinstance(g, Tensor) and g.dtype.kind in 'fc' and \
+                get_array_module(g.data).isnan(g.data).any():
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
           "tensors after they have already been freed). Saved intermediate values of the graph "
           "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
-          "you need to backward through the graph a second time.")
+          "you need to backward through the graph a second time or if you need to access saved "
+          "tensors after calling backward.")
 
 
 class Function:
@@ -122,23 +224,36 @@ class Function:
     on ``self`` whatever backward needs) and ``backward(self, grad) -> tuple``
     with one Tensor (or None) per input. ``self.inputs`` gives the input
     Tensors and ``self.saved_output()`` the output, inside backward.
+
+    PyTorch's style works too: static ``forward(ctx, *args)`` on Tensors and
+    ``backward(ctx, *grads)``, with ``ctx.save_for_backward`` and the rest
+    (see ``autograd_function.py``).
     """
     __slots__ = ('parents', 'needs_input_grad', '_inputs', '_output', '_hooks', '_released', '_stamp',
                  '__dict__', '__weakref__')
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # an op written PyTorch's way (static ``forward(ctx, ...)``) gets the apply of
+        # autograd_function.py; built-in ops keep the fast one below
+        if isinstance(inspect.getattr_static(cls, 'forward', None), staticmethod):
+            from .autograd_function import _setup_ctx_style
+            _setup_ctx_style(cls)
 
     @classmethod
     def apply(cls, *inputs, **options):
         node = cls.__new__(cls)
         out = node.forward(*[None if t is None else t.data for t in inputs], **options)
         if _state.enabled:
+            # the slot ``_requires_grad``, not the ``requires_grad`` property: this runs per op
             for t in inputs:
-                if t is not None and t.requires_grad:
+                if t is not None and t._requires_grad:
                     break
             else:                              # no input needs a gradient: record nothing
                 return Tensor._make(out, False, None)
-            node.needs_input_grad = tuple(t is not None and t.requires_grad for t in inputs)
+            node.needs_input_grad = tuple(t is not None and t._requires_grad for t in inputs)
             # an edge per input: the node that made it, the leaf itself, or None
-            node.parents = tuple(None if t is None or not t.requires_grad
+            node.parents = tuple(None if t is None or not t._requires_grad
                                  else (t.grad_fn or t) for t in inputs)
             node._inputs = inputs
             node._stamp = _clock
@@ -146,7 +261,10 @@ class Function:
             node._hooks = None
             node._released = False
             return Tensor._make(out, True, node)
-        return Tensor._make(out, False, None)
+        t = Tensor._make(out, False, None)
+        if _state.inference:
+            t._inference = True
+        return t
 
     def forward(self, *arrays, **options):
         raise NotImplementedError
@@ -271,6 +389,7 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None
     # memory a .grad already holds, or the caller's gradient arrays: a leaf's .grad must not share
     # it (views included), or an in-place update of one .grad would change another tensor
     stored = {id(_owner(g.data)) for g in grad_outputs}
+    check_nan = _state.anomaly and _state.anomaly_check_nan
     with set_grad_enabled(create_graph):
         for node in order:
             g = grads.pop(id(node), None)
@@ -282,14 +401,14 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None
             if node._released:
                 raise RuntimeError(_FREED)
             if node._hooks:
-                for hook in node._hooks:
-                    new = hook(g)
-                    g = g if new is None else new
+                g = _call_hooks(node._hooks, g)
             if wanted is not None and id(node) in wanted:
                 captured[id(node)] = g
             input_grads = node.backward(g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
+            if check_nan:
+                _check_nan(node, input_grads)
             for parent, ig in zip(node.parents, input_grads):
                 if parent is not None and ig is not None:
                     _add_grad(grads, parent, ig)
@@ -300,9 +419,7 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None
             if isinstance(leaf, Function):
                 continue                   # a node that was not reached (cannot happen) - skip
             if leaf._hooks:
-                for hook in leaf._hooks:
-                    new = hook(g)
-                    g = g if new is None else new
+                g = _call_hooks(leaf._hooks, g)
             if wanted is not None:
                 if key in wanted:
                     captured[key] = g
@@ -312,7 +429,9 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None
                     g = Tensor._make(g.data.copy(), False, None)
                 stored.add(id(_owner(g.data)))
                 g = g if g.grad_fn is None else g.detach()
-            leaf.grad = g if leaf.grad is None else leaf.grad + g
+            leaf._grad = g if leaf._grad is None else leaf._grad + g
+            for hook in getattr(leaf, '_post_hooks', None) or ():
+                hook(leaf)               # register_post_accumulate_grad_hook: sees the new .grad
     if inputs is None:
         return None
     result = []
@@ -320,11 +439,31 @@ def _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None
         g = captured.get(id(t.grad_fn if t.grad_fn is not None else t))
         if g is None and not allow_unused:
             raise RuntimeError(
-                "autograd.grad: one of the differentiated Tensors (shape "
-                f"{tuple(t.shape)}) appears to not have been used in the graph. "
-                "Set allow_unused=True if this is the desired behavior.")
+                f"The differentiated Tensor at index {len(result)} (shape {tuple(t.shape)}) "
+                "appears to not have been used in the graph. Set allow_unused=True if this is "
+                "the desired behavior.")
         result.append(g)
     return tuple(result)
+
+
+def _call_hooks(hooks, g):
+    """Pass gradient ``g`` through tensor hooks; a hook may return a replacement of the same
+    shape and dtype (PyTorch's checks)."""
+    for hook in hooks:
+        new = hook(g)
+        if new is None:
+            continue
+        name = getattr(hook, '__name__', type(hook).__name__)
+        if not isinstance(new, Tensor):
+            raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+        if new.shape != g.shape:
+            raise RuntimeError(f"hook '{name}' has changed the size of value: "
+                               f"{tuple(g.shape)} -> {tuple(new.shape)}")
+        if new.dtype != g.dtype:
+            raise RuntimeError(f"hook '{name}' has changed the type of value (was {g.dtype} got "
+                               f"{new.dtype})")
+        g = new
+    return g
 
 
 def _owner(array):
@@ -374,6 +513,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         _run_backward(tensors, grad_tensors, retain_graph, create_graph)
         return
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     grads = _run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs, True)
     for t, g in zip(inputs, grads):
         if g is not None:
@@ -382,12 +523,29 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` w.r.t. ``inputs``, returned as a tuple; ``.grad`` is untouched.
 
     With ``create_graph=True`` the returned gradients are part of a graph and
-    can be differentiated again (higher-order derivatives).
+    can be differentiated again (higher-order derivatives). An input the outputs
+    don't depend on raises, unless ``allow_unused=True`` (its gradient is None) or
+    ``materialize_grads=True`` (zeros). ``is_grads_batched=True``: each
+    ``grad_outputs`` has an extra leading batch dimension, and the result too (one
+    backward pass per batch element here, where PyTorch vectorises). ``inputs`` may
+    be a dict of name -> Tensor; the result is then a dict.
     """
+    if isinstance(inputs, dict):
+        grads = grad(outputs, list(inputs.values()), grad_outputs, retain_graph, create_graph,
+                     only_inputs, allow_unused, is_grads_batched, materialize_grads)
+        return dict(zip(inputs, grads))
+    if not only_inputs:
+        warnings.warn("only_inputs argument is deprecated and is ignored now (defaults to True). "
+                      "To accumulate gradient for other parts of the graph, please use "
+                      "torch.autograd.backward.", FutureWarning, stacklevel=2)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads="
+                         "True, but got: allow_unused=False.")
+    allow_unused = bool(allow_unused) or materialize_grads
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
@@ -396,6 +554,44 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError(f"autograd.grad: an input of shape {tuple(t.shape)} does not "
                                "require grad")
-    grad_outputs = _check_grad_outputs('autograd.grad', outputs, list(grad_outputs))
     retain_graph = create_graph if retain_graph is None else retain_graph
-    return _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused)
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, list(grad_outputs), retain_graph, create_graph,
+                             allow_unused, materialize_grads)
+    grad_outputs = _check_grad_outputs('autograd.grad', outputs, list(grad_outputs))
+    grads = _run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs, allow_unused)
+    if materialize_grads:
+        grads = tuple(Tensor._make(get_array_module(t.data).zeros_like(t.data), False, None)
+                      if g is None else g for t, g in zip(inputs, grads))
+    return grads
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """``grad(..., is_grads_batched=True)``: one backward pass per row of the grad_outputs."""
+    batch = {g.shape[0] for g in grad_outputs if g is not None}
+    if len(batch) != 1 or any(g is None for g in grad_outputs):
+        raise RuntimeError("autograd.grad: with is_grads_batched=True every grad_outputs must be "
+                           "a Tensor with the same leading batch dimension")
+    from .tensor import stack       # tensor.py imports this module first
+    n = batch.pop()
+    rows = [grad(outputs, inputs, [g[b] for g in grad_outputs], retain_graph or b < n - 1,
+                 create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+            for b in range(n)]
+    return tuple(None if col[0] is None else stack(list(col)) for col in zip(*rows))
+
+
+def Variable(data, requires_grad=False, volatile=False):      # noqa: N802 - PyTorch's name
+    """PyTorch's deprecated ``Variable(tensor, requires_grad=False)`` (tensors are variables
+    since PyTorch 0.4), kept for old tutorials: a new leaf sharing ``data``'s values."""
+    t = Tensor._make(data.data, False, None) if isinstance(data, Tensor) else Tensor(data)
+    return t.requires_grad_(requires_grad)
+
+
+# The PyTorch-style helpers live in modules of their own; registering them under this module's
+# name makes ``import tinygrad_cnn.autograd.functional`` work as for torch (``os`` registers
+# ``os.path`` the same way).
+from . import autograd_function as function, autograd_functional as functional  # noqa: E402
+from .autograd_function import FunctionCtx, once_differentiable  # noqa: E402,F401
+sys.modules[__name__ + '.function'] = function
+sys.modules[__name__ + '.functional'] = functional

@@ -174,12 +174,14 @@ def _read_header(data, name):
                            f"valid JSON ({e})") from None
 
 
-def load(f, map_location=None):
+def load(f, map_location=None, weights_only=None, mmap=None):
     """Load what :func:`save` wrote; Tensors come back as Tensors (dtype kept).
 
     ``f``: a path or a binary file object. ``map_location``: 'cpu' or 'cuda'
     puts every Tensor there; None restores each to the device it was saved
-    from. A plain safetensors file (e.g. from another library) loads as a
+    from. ``weights_only`` and ``mmap`` are accepted for PyTorch's call
+    signature and change nothing: the file holds only tensors and plain
+    containers, never pickled code, so loading is always weights-only safe. A plain safetensors file (e.g. from another library) loads as a
     dict of Tensors by name. A truncated or corrupted file raises a
     RuntimeError naming the file and the problem.
     """

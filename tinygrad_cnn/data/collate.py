@@ -24,7 +24,8 @@ def default_collate(batch):
     - Python ints become an int64 Tensor, bools a bool Tensor, floats a float32
       Tensor (PyTorch makes float64 here; float32 is this library's default
       dtype), numpy scalars keep their dtype.
-    - Strings and bytes are returned as a list.
+    - Strings and bytes are returned as they come (the list, or a tuple
+      inside a tuple sample), as PyTorch.
     - Dicts are collated key by key; tuples and lists position by position
       into a list (as PyTorch; namedtuples stay namedtuples).
 
@@ -35,6 +36,9 @@ def default_collate(batch):
     if isinstance(elem, Tensor):
         return Tensor(_stack([b.data for b in batch], "default_collate"))
     if isinstance(elem, np.ndarray):
+        if elem.dtype.kind not in 'biufc':          # strings and objects cannot become a Tensor
+            raise TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
+                            f"lists; found {elem.dtype}")
         return Tensor(_stack(batch, "default_collate"))
     if isinstance(elem, np.generic):
         return Tensor(np.array(batch))
@@ -45,18 +49,22 @@ def default_collate(batch):
     if isinstance(elem, float):
         return Tensor(np.array(batch, dtype=np.float32))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(elem, collections.abc.Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
+        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        try:                                   # keep the mapping's type (OrderedDict, ...) where it allows
+            return type(elem)(collated)
+        except TypeError:
+            return collated
     if isinstance(elem, tuple) and hasattr(elem, '_fields'):          # namedtuple
-        return type(elem)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(elem)(*(default_collate(s) for s in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         if len({len(b) for b in batch}) > 1:
             raise RuntimeError("default_collate: each element in list of batch should be of equal size, "
                                f"got sizes {sorted({len(b) for b in batch})}")
-        return [default_collate(list(s)) for s in zip(*batch)]
-    raise TypeError("default_collate: batch must contain Tensors, numpy arrays, numbers, strings, dicts "
-                    f"or lists; found {type(elem).__name__}")
+        return [default_collate(s) for s in zip(*batch)]
+    raise TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+                    f"found {type(elem)}")
 
 
 def default_convert(data):

@@ -13,23 +13,21 @@ import warnings
 
 import numpy as np
 
-from tinygrad_cnn.random import get_rng
+from tinygrad_cnn.random import Generator, get_rng
 from tinygrad_cnn.tensor import Tensor
 from .collate import default_collate
 
 
 def as_generator(generator, op):
     """A numpy Generator from ``generator``: None (the global one, which ``tg.manual_seed`` reseeds),
-    an int seed, or a Generator."""
-    if generator is None:
-        return get_rng()
-    if isinstance(generator, np.random.Generator):
-        return generator
+    an int seed, a ``tg.Generator`` or a numpy Generator."""
+    if generator is None or isinstance(generator, (Generator, np.random.Generator)):
+        return get_rng(generator)
     if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool):
         if generator < 0:
             raise ValueError(f"{op}: an int generator is a seed and must be non-negative, got {generator}")
         return np.random.default_rng(int(generator))
-    raise TypeError(f"{op}: generator must be None, an int seed or a numpy.random.Generator, "
+    raise TypeError(f"{op}: generator must be None, an int seed, a tg.Generator or a numpy Generator, "
                     f"got {type(generator).__name__}")
 
 
@@ -41,6 +39,97 @@ class Dataset:
 
     def __add__(self, other):
         return ConcatDataset([self, other])
+
+
+class VisionDataset(Dataset):
+    """Base of the image data sets (torchvision's ``VisionDataset``): subclasses set ``root``,
+    ``transform`` and ``target_transform``; this applies the transforms to a sample and
+    prints the summary ``Dataset NAME / Number of datapoints / Root location / ...``."""
+
+    def _transformed(self, img, target):
+        """``(transform(img), target_transform(target))``, each only where given."""
+        if self.transform is not None:
+            img = self.transform(img)
+        if self.target_transform is not None:
+            target = self.target_transform(target)
+        return img, target
+
+    def extra_repr(self):
+        """Lines of the summary after the root location (e.g. ``Split: Train``)."""
+        return ""
+
+    def __repr__(self):
+        body = [f"Number of datapoints: {len(self)}"]
+        if getattr(self, 'root', None) is not None:
+            body.append(f"Root location: {self.root}")
+        body += self.extra_repr().splitlines()
+        if self.transform is not None:
+            body.append(f"Transform: {self.transform}")
+        if self.target_transform is not None:
+            body.append(f"Target transform: {self.target_transform}")
+        return "\n".join([f"Dataset {type(self).__name__}"] + ["    " + line for line in body])
+
+
+class IterableDataset(Dataset):
+    """Base class of stream datasets: subclasses define ``__iter__`` (yielding samples).
+
+    A :class:`~tinygrad_cnn.data.DataLoader` over one iterates it and groups
+    consecutive samples into batches; ``a + b`` chains two (:class:`ChainDataset`).
+    """
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
+
+
+def _check_iterable(dataset):
+    if not isinstance(dataset, IterableDataset):     # PyTorch asserts this
+        raise AssertionError(f"ChainDataset only supports IterableDataset, got {type(dataset).__name__}")
+
+
+class ChainDataset(IterableDataset):
+    """The samples of several IterableDatasets, one stream after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            _check_iterable(d)
+            yield from d
+
+    def __len__(self):
+        for d in self.datasets:
+            _check_iterable(d)
+        return sum(len(d) for d in self.datasets)
+
+
+class StackDataset(Dataset):
+    """Zip datasets of equal length: ``StackDataset(a, b)[i] == (a[i], b[i])``,
+    ``StackDataset(x=a, y=b)[i] == {'x': a[i], 'y': b[i]}``."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: supported either tuple-like (via args) or dict-like (via kwargs) "
+                             "input/output, but both types are given")
+        datasets = list(args or kwargs.values())
+        if not datasets:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        lengths = [len(d) for d in datasets]
+        if len(set(lengths)) > 1:
+            raise ValueError(f"StackDataset: size mismatch between datasets, got lengths {lengths}")
+        self._length = lengths[0]
+        self.datasets = args if args else kwargs
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
 
 
 class TensorDataset(Dataset):
@@ -96,6 +185,8 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        if any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise AssertionError("ConcatDataset does not support IterableDataset (use ChainDataset)")
         self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
 
     def __len__(self):

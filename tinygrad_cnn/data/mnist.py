@@ -15,19 +15,17 @@ gzipped (``.gz``). Where they are looked for:
 checks their MD5 sums and writes them atomically.
 """
 import gzip
-import hashlib
 import os
 import struct
 import sys
-import urllib.request
 import zlib
 
 import numpy as np
 
-from tinygrad_cnn.files import atomic_write
 from tinygrad_cnn.tensor import Tensor
 from .collate import default_collate
-from .dataset import Dataset
+from .dataset import VisionDataset
+from .download import download_url
 
 # IDX header: two zero bytes, a type code, the number of dimensions; then one big-endian
 # uint32 per dimension; then the values, big-endian.
@@ -67,37 +65,7 @@ def read_idx(path):
     return np.frombuffer(raw, dtype, offset=start).reshape(shape).astype(dtype.newbyteorder('='))
 
 
-def _md5(path):
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def download_url(url, folder, filename, md5):
-    """Download ``url`` to ``folder/filename`` atomically, checking its MD5 sum.
-
-    The data goes to a temporary file in ``folder``, is flushed to disk, and
-    only then renamed to ``filename``; on any error (including a checksum
-    mismatch) the temporary file is removed, so no partial file is left.
-    """
-    os.makedirs(folder, exist_ok=True)
-    request = urllib.request.Request(url, headers={'User-Agent': 'tinygrad_cnn'})
-
-    def fetch(f):
-        digest = hashlib.md5(usedforsecurity=False)
-        with urllib.request.urlopen(request, timeout=60) as response:
-            for chunk in iter(lambda: response.read(1 << 20), b''):
-                f.write(chunk)
-                digest.update(chunk)
-        if digest.hexdigest() != md5:        # raising here leaves no file behind
-            raise RuntimeError(f"download: checksum mismatch for {url}: MD5 {digest.hexdigest()}, "
-                               f"expected {md5}")
-    atomic_write(os.path.join(folder, filename), fetch)
-
-
-class MNIST(Dataset):
+class MNIST(VisionDataset):
     """The MNIST handwritten digits: 60,000 training and 10,000 test images, 28x28 grey.
 
     Args:
@@ -208,11 +176,7 @@ class MNIST(Dataset):
 
     def __getitem__(self, index):
         img, target = self.data[index], int(self.targets[index])
-        if self.transform is not None:
-            img = self.transform(img)
-        if self.target_transform is not None:
-            target = self.target_transform(target)
-        return img, target
+        return self._transformed(img, target)
 
     def get_batch(self, indices):
         """The collated batch ``[images, labels]``: one gather when there are no transforms."""
@@ -224,14 +188,9 @@ class MNIST(Dataset):
     def class_to_idx(self):
         return {name: i for i, name in enumerate(self.classes)}
 
-    def __repr__(self):
-        lines = [f"Dataset {type(self).__name__}", f"    Number of datapoints: {len(self)}",
-                 f"    Root location: {self.folder}", f"    Split: {'Train' if self.train else 'Test'}"]
-        if self.transform is not None:
-            lines.append(f"    Transform: {self.transform}")
-        if self.target_transform is not None:
-            lines.append(f"    Target transform: {self.target_transform}")
-        return "\n".join(lines)
+    def extra_repr(self):
+        # root may be None (the files were searched for): say where they were found
+        return f"Split: {'Train' if self.train else 'Test'}\nFiles: {self.folder}"
 
 
 class FashionMNIST(MNIST):

@@ -8,6 +8,7 @@ two-GPU net (96, 256, 384, 384, 256 filters, the lectures' table) has
 ``classifier.6.bias``), so its weights load unchanged.
 """
 from .. import nn
+from ._utils import _check_weights
 
 __all__ = ['AlexNet', 'alexnet']
 
@@ -18,19 +19,19 @@ class AlexNet(nn.Module):
     def __init__(self, num_classes=1000, dropout=0.5):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(),
+            nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2),
-            nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(),
+            nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2),
-            nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(),
-            nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(),
-            nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(),
+            nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2),
         )
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
         self.classifier = nn.Sequential(
-            nn.Dropout(p=dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(),
-            nn.Dropout(p=dropout), nn.Linear(4096, 4096), nn.ReLU(),
+            nn.Dropout(p=dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
+            nn.Dropout(p=dropout), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
             nn.Linear(4096, num_classes),
         )
 
@@ -39,6 +40,11 @@ class AlexNet(nn.Module):
         return self.classifier(x.flatten(1))
 
 
-def alexnet(num_classes=1000, **kwargs):
-    """AlexNet as ``torchvision.models.alexnet()`` (61,100,840 parameters for 1000 classes)."""
-    return AlexNet(num_classes=num_classes, **kwargs)
+def alexnet(*, weights=None, progress=True, **kwargs):
+    """AlexNet as ``torchvision.models.alexnet()`` (61,100,840 parameters for 1000 classes).
+
+    ``kwargs`` go to :class:`AlexNet` (``num_classes``, ``dropout``); ``weights``
+    must be ``None`` (nothing is downloaded), ``progress`` is ignored.
+    """
+    _check_weights(weights, 'alexnet')
+    return AlexNet(**kwargs)

@@ -10,13 +10,16 @@ trains, not the 2014 original.
 
 torchvision's "5x5" branch actually uses a 3x3 kernel (kept for its
 pretrained weights); ``googlenet()`` does the same, so it has 6,624,904
-parameters without the auxiliary classifiers, and torchvision's weights load
+parameters without the auxiliary classifiers (``aux_logits=False``; with
+them, torchvision's default, 13,004,888), and torchvision's weights load
 unchanged. ``five_by_five=True`` builds the paper's 5x5 kernels instead.
 """
 import collections
 
 from .. import nn
+from ..nn import functional as F
 from ..tensor import cat
+from ._utils import _check_weights
 
 __all__ = ['GoogLeNet', 'GoogLeNetOutputs', 'Inception', 'InceptionAux', 'BasicConv2d',
            'googlenet']
@@ -32,10 +35,9 @@ class BasicConv2d(nn.Module):
         super().__init__()
         self.conv = nn.Conv2d(in_channels, out_channels, bias=False, **kwargs)
         self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
-        self.relu = nn.ReLU()
 
     def forward(self, x):
-        return self.relu(self.bn(self.conv(x)))
+        return F.relu(self.bn(self.conv(x)))
 
 
 class Inception(nn.Module):
@@ -47,22 +49,24 @@ class Inception(nn.Module):
         ch3x3red, ch3x3: bottleneck and 3x3 filters of the second branch.
         ch5x5red, ch5x5: bottleneck and "5x5" filters of the third branch.
         pool_proj: 1x1 filters after the 3x3 max pool of the fourth branch.
+        conv_block: the conv - BN - ReLU block (default :class:`BasicConv2d`).
         five_by_five: use a real 5x5 kernel in the third branch (the paper)
             instead of torchvision's 3x3.
     """
 
     def __init__(self, in_channels, ch1x1, ch3x3red, ch3x3, ch5x5red, ch5x5, pool_proj,
-                 five_by_five=False):
+                 conv_block=None, five_by_five=False):
         super().__init__()
+        conv_block = conv_block or BasicConv2d
         k = 5 if five_by_five else 3
-        self.branch1 = BasicConv2d(in_channels, ch1x1, kernel_size=1)
-        self.branch2 = nn.Sequential(BasicConv2d(in_channels, ch3x3red, kernel_size=1),
-                                     BasicConv2d(ch3x3red, ch3x3, kernel_size=3, padding=1))
-        self.branch3 = nn.Sequential(BasicConv2d(in_channels, ch5x5red, kernel_size=1),
-                                     BasicConv2d(ch5x5red, ch5x5, kernel_size=k, padding=k // 2))
+        self.branch1 = conv_block(in_channels, ch1x1, kernel_size=1)
+        self.branch2 = nn.Sequential(conv_block(in_channels, ch3x3red, kernel_size=1),
+                                     conv_block(ch3x3red, ch3x3, kernel_size=3, padding=1))
+        self.branch3 = nn.Sequential(conv_block(in_channels, ch5x5red, kernel_size=1),
+                                     conv_block(ch5x5red, ch5x5, kernel_size=k, padding=k // 2))
         self.branch4 = nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1,
                                                   ceil_mode=True),
-                                     BasicConv2d(in_channels, pool_proj, kernel_size=1))
+                                     conv_block(in_channels, pool_proj, kernel_size=1))
 
     def forward(self, x):
         return cat([self.branch1(x), self.branch2(x), self.branch3(x), self.branch4(x)], 1)
@@ -72,17 +76,16 @@ class InceptionAux(nn.Module):
     """Auxiliary classifier on an intermediate map (training only): 4x4 average pool,
     1x1 conv to 128, dense 1024, dropout 0.7, dense ``num_classes``."""
 
-    def __init__(self, in_channels, num_classes, dropout=0.7):
+    def __init__(self, in_channels, num_classes, conv_block=None, dropout=0.7):
         super().__init__()
-        self.avgpool = nn.AdaptiveAvgPool2d((4, 4))
-        self.conv = BasicConv2d(in_channels, 128, kernel_size=1)
+        self.conv = (conv_block or BasicConv2d)(in_channels, 128, kernel_size=1)
         self.fc1 = nn.Linear(2048, 1024)
         self.fc2 = nn.Linear(1024, num_classes)
         self.dropout = nn.Dropout(p=dropout)
 
     def forward(self, x):
-        x = self.conv(self.avgpool(x)).flatten(1)
-        return self.fc2(self.dropout(self.fc1(x).relu()))
+        x = self.conv(F.adaptive_avg_pool2d(x, (4, 4))).flatten(1)
+        return self.fc2(self.dropout(F.relu(self.fc1(x))))
 
 
 class GoogLeNet(nn.Module):
@@ -90,29 +93,42 @@ class GoogLeNet(nn.Module):
 
     Args:
         num_classes: outputs of ``fc``.
-        aux_logits: add the two auxiliary classifiers; in training mode the
-            forward then returns ``GoogLeNetOutputs(logits, aux_logits2, aux_logits1)``.
+        aux_logits: add the two auxiliary classifiers (the default, as in
+            torchvision); in training mode the forward then returns
+            ``GoogLeNetOutputs(logits, aux_logits2, aux_logits1)``.
         transform_input: map inputs normalised with ImageNet's mean/std to the
             (x - 0.5) / 0.5 normalisation torchvision's weights were trained with.
+        init_weights: torchvision's truncated-normal initialisation (``None``
+            means ``True``, without torchvision's FutureWarning); ``False`` keeps
+            the layers' defaults.
+        blocks: ``[conv_block, inception_block, inception_aux_block]``, default
+            ``[BasicConv2d, Inception, InceptionAux]``.
         dropout, dropout_aux: dropout before ``fc`` and in the auxiliary classifiers.
         five_by_five: real 5x5 kernels in the Inception blocks (the paper).
 
     Input ``(N, 3, H, W)`` with H, W >= 15 (224 as trained); output ``(N, num_classes)``.
     """
 
-    def __init__(self, num_classes=1000, aux_logits=False, transform_input=False, dropout=0.2,
-                 dropout_aux=0.7, five_by_five=False):
+    def __init__(self, num_classes=1000, aux_logits=True, transform_input=False,
+                 init_weights=None, blocks=None, dropout=0.2, dropout_aux=0.7,
+                 five_by_five=False):
         super().__init__()
+        blocks = blocks or [BasicConv2d, Inception, InceptionAux]
+        if len(blocks) != 3:
+            raise ValueError(f"blocks length should be 3 instead of {len(blocks)}")
+        conv_block, inception_block, inception_aux_block = blocks
         self.aux_logits = aux_logits
         self.transform_input = transform_input
 
         def inception(*channels):
-            return Inception(*channels, five_by_five=five_by_five)
+            if five_by_five:
+                return inception_block(*channels, five_by_five=True)
+            return inception_block(*channels)
 
-        self.conv1 = BasicConv2d(3, 64, kernel_size=7, stride=2, padding=3)
+        self.conv1 = conv_block(3, 64, kernel_size=7, stride=2, padding=3)
         self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.conv2 = BasicConv2d(64, 64, kernel_size=1)
-        self.conv3 = BasicConv2d(64, 192, kernel_size=3, padding=1)
+        self.conv2 = conv_block(64, 64, kernel_size=1)
+        self.conv3 = conv_block(64, 192, kernel_size=3, padding=1)
         self.maxpool2 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
         self.inception3a = inception(192, 64, 96, 128, 16, 32, 32)
         self.inception3b = inception(256, 128, 128, 192, 32, 96, 64)
@@ -126,8 +142,8 @@ class GoogLeNet(nn.Module):
         self.inception5a = inception(832, 256, 160, 320, 32, 128, 128)
         self.inception5b = inception(832, 384, 192, 384, 48, 128, 128)
         if aux_logits:
-            self.aux1 = InceptionAux(512, num_classes, dropout=dropout_aux)
-            self.aux2 = InceptionAux(528, num_classes, dropout=dropout_aux)
+            self.aux1 = inception_aux_block(512, num_classes, dropout=dropout_aux)
+            self.aux2 = inception_aux_block(528, num_classes, dropout=dropout_aux)
         else:
             self.aux1 = None
             self.aux2 = None
@@ -135,12 +151,13 @@ class GoogLeNet(nn.Module):
         self.dropout = nn.Dropout(p=dropout)
         self.fc = nn.Linear(1024, num_classes)
 
-        for m in self.modules():                  # torchvision's initialisation
-            if isinstance(m, (nn.Conv2d, nn.Linear)):
-                nn.init.trunc_normal_(m.weight, mean=0.0, std=0.01, a=-2, b=2)
-            elif isinstance(m, nn.BatchNorm2d):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+        if init_weights is None or init_weights:  # torchvision's initialisation
+            for m in self.modules():
+                if isinstance(m, (nn.Conv2d, nn.Linear)):
+                    nn.init.trunc_normal_(m.weight, mean=0.0, std=0.01, a=-2, b=2)
+                elif isinstance(m, nn.BatchNorm2d):
+                    nn.init.ones_(m.weight)
+                    nn.init.zeros_(m.bias)
 
     def _transform_input(self, x):
         if not self.transform_input:
@@ -166,7 +183,12 @@ class GoogLeNet(nn.Module):
         return x
 
 
-def googlenet(num_classes=1000, **kwargs):
-    """GoogLeNet as ``torchvision.models.googlenet()``: 6,624,904 parameters for 1000 classes
-    without the auxiliary classifiers (``aux_logits=True`` adds 6,379,984)."""
-    return GoogLeNet(num_classes=num_classes, **kwargs)
+def googlenet(*, weights=None, progress=True, **kwargs):
+    """GoogLeNet as ``torchvision.models.googlenet()``: 13,004,888 parameters for 1000 classes,
+    6,379,984 of them in the two auxiliary classifiers (``aux_logits=False``: 6,624,904).
+
+    ``kwargs`` go to :class:`GoogLeNet`; ``weights`` must be ``None`` (nothing
+    is downloaded), ``progress`` is ignored.
+    """
+    _check_weights(weights, 'googlenet')
+    return GoogLeNet(**kwargs)

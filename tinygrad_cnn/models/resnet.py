@@ -4,15 +4,19 @@ A block learns a residual ``F(x)`` and outputs ``relu(F(x) + x)``: the identity
 path carries the signal (and the gradient) through very deep stacks. When a
 block changes the resolution or the width, the shortcut becomes ``downsample``
 (a strided 1x1 conv and BatchNorm). ResNet-18/34 use :class:`BasicBlock`
-(two 3x3 convs), ResNet-50 :class:`Bottleneck` (1x1 reduce, 3x3, 1x1 expand
-by 4). Convolutions have no bias (BatchNorm follows each). Parameter and buffer
-names equal torchvision's (``layer1.0.conv1.weight``,
-``layer2.0.downsample.1.running_var``, ``fc.bias``), so its weights load unchanged.
+(two 3x3 convs), ResNet-50/101/152 :class:`Bottleneck` (1x1 reduce, 3x3, 1x1
+expand by 4). ResNeXt groups the bottleneck's 3x3 conv (``groups``); wide
+ResNets widen it (``width_per_group``). Convolutions have no bias (BatchNorm
+follows each). Parameter and buffer names equal torchvision's
+(``layer1.0.conv1.weight``, ``layer2.0.downsample.1.running_var``,
+``fc.bias``), so its weights load unchanged.
 """
 from .. import nn
+from ._utils import _check_weights, _overwrite_named_param
 
 __all__ = ['ResNet', 'BasicBlock', 'Bottleneck', 'conv3x3', 'conv1x1', 'resnet18', 'resnet34',
-           'resnet50']
+           'resnet50', 'resnet101', 'resnet152', 'resnext50_32x4d', 'resnext101_32x8d',
+           'resnext101_64x4d', 'wide_resnet50_2', 'wide_resnet101_2']
 
 
 def conv3x3(in_planes, out_planes, stride=1, groups=1, dilation=1):
@@ -37,10 +41,10 @@ class BasicBlock(nn.Module):
         if groups != 1 or base_width != 64:
             raise ValueError("BasicBlock only supports groups=1 and base_width=64")
         if dilation > 1:
-            raise ValueError("BasicBlock does not support dilation > 1")
+            raise NotImplementedError("Dilation > 1 not supported in BasicBlock")
         self.conv1 = conv3x3(inplanes, planes, stride)
         self.bn1 = norm_layer(planes)
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
         self.conv2 = conv3x3(planes, planes)
         self.bn2 = norm_layer(planes)
         self.downsample = downsample
@@ -69,7 +73,7 @@ class Bottleneck(nn.Module):
         self.bn2 = norm_layer(width)
         self.conv3 = conv1x1(width, planes * self.expansion)
         self.bn3 = norm_layer(planes * self.expansion)
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
         self.stride = stride
 
@@ -112,7 +116,7 @@ class ResNet(nn.Module):
         self.base_width = width_per_group
         self.conv1 = nn.Conv2d(3, self.inplanes, kernel_size=7, stride=2, padding=3, bias=False)
         self.bn1 = self._norm_layer(self.inplanes)
-        self.relu = nn.ReLU()
+        self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(kernel_size=3, stride=2, padding=1)
         self.layer1 = self._make_layer(block, 64, layers[0])
         self.layer2 = self._make_layer(block, 128, layers[1], stride=2,
@@ -162,16 +166,70 @@ class ResNet(nn.Module):
         return self.fc(self.avgpool(x).flatten(1))
 
 
-def resnet18(num_classes=1000, **kwargs):
-    """ResNet-18: BasicBlocks [2, 2, 2, 2]; 11,689,512 parameters."""
-    return ResNet(BasicBlock, [2, 2, 2, 2], num_classes=num_classes, **kwargs)
+def _resnet(block, layers, weights, builder, **kwargs):
+    _check_weights(weights, builder)
+    return ResNet(block, layers, **kwargs)
 
 
-def resnet34(num_classes=1000, **kwargs):
+def resnet18(*, weights=None, progress=True, **kwargs):
+    """ResNet-18: BasicBlocks [2, 2, 2, 2]; 11,689,512 parameters.
+
+    ``kwargs`` go to :class:`ResNet`; ``weights`` must be ``None`` (nothing is
+    downloaded), ``progress`` is ignored. The same holds for every builder here.
+    """
+    return _resnet(BasicBlock, [2, 2, 2, 2], weights, 'resnet18', **kwargs)
+
+
+def resnet34(*, weights=None, progress=True, **kwargs):
     """ResNet-34: BasicBlocks [3, 4, 6, 3]; 21,797,672 parameters."""
-    return ResNet(BasicBlock, [3, 4, 6, 3], num_classes=num_classes, **kwargs)
+    return _resnet(BasicBlock, [3, 4, 6, 3], weights, 'resnet34', **kwargs)
 
 
-def resnet50(num_classes=1000, **kwargs):
+def resnet50(*, weights=None, progress=True, **kwargs):
     """ResNet-50: Bottlenecks [3, 4, 6, 3]; 25,557,032 parameters."""
-    return ResNet(Bottleneck, [3, 4, 6, 3], num_classes=num_classes, **kwargs)
+    return _resnet(Bottleneck, [3, 4, 6, 3], weights, 'resnet50', **kwargs)
+
+
+def resnet101(*, weights=None, progress=True, **kwargs):
+    """ResNet-101: Bottlenecks [3, 4, 23, 3]; 44,549,160 parameters."""
+    return _resnet(Bottleneck, [3, 4, 23, 3], weights, 'resnet101', **kwargs)
+
+
+def resnet152(*, weights=None, progress=True, **kwargs):
+    """ResNet-152: Bottlenecks [3, 8, 36, 3]; 60,192,808 parameters."""
+    return _resnet(Bottleneck, [3, 8, 36, 3], weights, 'resnet152', **kwargs)
+
+
+def resnext50_32x4d(*, weights=None, progress=True, **kwargs):
+    """ResNeXt-50 32x4d (Xie et al., 2016): ResNet-50 whose 3x3 convs have 32 groups of 4
+    channels per 64 planes (``groups=32, width_per_group=4``); 25,028,904 parameters."""
+    _overwrite_named_param(kwargs, 'groups', 32)
+    _overwrite_named_param(kwargs, 'width_per_group', 4)
+    return _resnet(Bottleneck, [3, 4, 6, 3], weights, 'resnext50_32x4d', **kwargs)
+
+
+def resnext101_32x8d(*, weights=None, progress=True, **kwargs):
+    """ResNeXt-101 32x8d: ``groups=32, width_per_group=8``; 88,791,336 parameters."""
+    _overwrite_named_param(kwargs, 'groups', 32)
+    _overwrite_named_param(kwargs, 'width_per_group', 8)
+    return _resnet(Bottleneck, [3, 4, 23, 3], weights, 'resnext101_32x8d', **kwargs)
+
+
+def resnext101_64x4d(*, weights=None, progress=True, **kwargs):
+    """ResNeXt-101 64x4d: ``groups=64, width_per_group=4``; 83,455,272 parameters."""
+    _overwrite_named_param(kwargs, 'groups', 64)
+    _overwrite_named_param(kwargs, 'width_per_group', 4)
+    return _resnet(Bottleneck, [3, 4, 23, 3], weights, 'resnext101_64x4d', **kwargs)
+
+
+def wide_resnet50_2(*, weights=None, progress=True, **kwargs):
+    """Wide ResNet-50-2 (Zagoruyko and Komodakis, 2016): the bottleneck's 1x1 and 3x3 convs
+    twice as wide (``width_per_group=128``), the block outputs unchanged; 68,883,240 parameters."""
+    _overwrite_named_param(kwargs, 'width_per_group', 64 * 2)
+    return _resnet(Bottleneck, [3, 4, 6, 3], weights, 'wide_resnet50_2', **kwargs)
+
+
+def wide_resnet101_2(*, weights=None, progress=True, **kwargs):
+    """Wide ResNet-101-2: ``width_per_group=128``; 126,886,696 parameters."""
+    _overwrite_named_param(kwargs, 'width_per_group', 64 * 2)
+    return _resnet(Bottleneck, [3, 4, 23, 3], weights, 'wide_resnet101_2', **kwargs)

@@ -12,22 +12,10 @@ conv - BN, then either ``relu(x + branch)`` (stride 1) or
 concatenated, so the branch makes only ``out - in`` channels).
 """
 from .. import nn
+from ..nn.functional import channel_shuffle
 from ..tensor import cat
 
 __all__ = ['channel_shuffle', 'ShuffleNetUnit', 'shufflenet_unit']
-
-
-def channel_shuffle(x, groups):
-    """Interleave the channels of ``x`` (N, C, H, W) across ``groups`` groups.
-
-    Channel ``i * (C // groups) + j`` (member j of group i) moves to position
-    ``j * groups + i``.
-    """
-    n, c, h, w = x.shape
-    if c % groups:
-        raise ValueError(f"channel_shuffle: {c} channels (input shape {tuple(x.shape)}) cannot "
-                         f"be split into {groups} groups")
-    return x.reshape(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
 
 
 class ShuffleNetUnit(nn.Module):

@@ -8,6 +8,7 @@ equal torchvision's (``features.0.weight``, ``classifier.0.weight``); VGG-16
 has 138,357,544 parameters, 102,764,544 of them in the first dense layer.
 """
 from .. import nn
+from ._utils import _check_weights
 
 __all__ = ['VGG', 'make_layers', 'cfgs', 'vgg11', 'vgg11_bn', 'vgg13', 'vgg13_bn', 'vgg16',
            'vgg16_bn', 'vgg19', 'vgg19_bn']
@@ -31,7 +32,7 @@ def make_layers(cfg, batch_norm=False, in_channels=3):
             layers.append(nn.Conv2d(in_channels, v, kernel_size=3, padding=1))
             if batch_norm:
                 layers.append(nn.BatchNorm2d(v))
-            layers.append(nn.ReLU())
+            layers.append(nn.ReLU(inplace=True))
             in_channels = v
     return nn.Sequential(*layers)
 
@@ -48,8 +49,8 @@ class VGG(nn.Module):
         self.features = features
         self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
         self.classifier = nn.Sequential(
-            nn.Linear(512 * 7 * 7, 4096), nn.ReLU(), nn.Dropout(p=dropout),
-            nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(p=dropout),
+            nn.Linear(512 * 7 * 7, 4096), nn.ReLU(inplace=True), nn.Dropout(p=dropout),
+            nn.Linear(4096, 4096), nn.ReLU(inplace=True), nn.Dropout(p=dropout),
             nn.Linear(4096, num_classes),
         )
         if init_weights:                          # torchvision's initialisation
@@ -69,45 +70,51 @@ class VGG(nn.Module):
         return self.classifier(x.flatten(1))
 
 
-def _vgg(cfg, batch_norm, num_classes, **kwargs):
-    return VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), num_classes=num_classes, **kwargs)
+def _vgg(cfg, batch_norm, weights, builder, **kwargs):
+    _check_weights(weights, builder)
+    return VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
 
 
-def vgg11(num_classes=1000, **kwargs):
-    """VGG-11 (configuration A): 132,863,336 parameters."""
-    return _vgg('A', False, num_classes, **kwargs)
+def vgg11(*, weights=None, progress=True, **kwargs):
+    """VGG-11 (configuration A): 132,863,336 parameters.
+
+    ``kwargs`` go to :class:`VGG` (``num_classes``, ``init_weights``,
+    ``dropout``); ``weights`` must be ``None`` (nothing is downloaded),
+    ``progress`` is ignored. The same holds for every builder here.
+    """
+    return _vgg('A', False, weights, 'vgg11', **kwargs)
 
 
-def vgg11_bn(num_classes=1000, **kwargs):
-    """VGG-11 with BatchNorm after each convolution."""
-    return _vgg('A', True, num_classes, **kwargs)
+def vgg11_bn(*, weights=None, progress=True, **kwargs):
+    """VGG-11 with BatchNorm after each convolution: 132,868,840 parameters."""
+    return _vgg('A', True, weights, 'vgg11_bn', **kwargs)
 
 
-def vgg13(num_classes=1000, **kwargs):
+def vgg13(*, weights=None, progress=True, **kwargs):
     """VGG-13 (configuration B): 133,047,848 parameters."""
-    return _vgg('B', False, num_classes, **kwargs)
+    return _vgg('B', False, weights, 'vgg13', **kwargs)
 
 
-def vgg13_bn(num_classes=1000, **kwargs):
-    """VGG-13 with BatchNorm after each convolution."""
-    return _vgg('B', True, num_classes, **kwargs)
+def vgg13_bn(*, weights=None, progress=True, **kwargs):
+    """VGG-13 with BatchNorm after each convolution: 133,053,736 parameters."""
+    return _vgg('B', True, weights, 'vgg13_bn', **kwargs)
 
 
-def vgg16(num_classes=1000, **kwargs):
+def vgg16(*, weights=None, progress=True, **kwargs):
     """VGG-16 (configuration D): 138,357,544 parameters."""
-    return _vgg('D', False, num_classes, **kwargs)
+    return _vgg('D', False, weights, 'vgg16', **kwargs)
 
 
-def vgg16_bn(num_classes=1000, **kwargs):
+def vgg16_bn(*, weights=None, progress=True, **kwargs):
     """VGG-16 with BatchNorm after each convolution: 138,365,992 parameters."""
-    return _vgg('D', True, num_classes, **kwargs)
+    return _vgg('D', True, weights, 'vgg16_bn', **kwargs)
 
 
-def vgg19(num_classes=1000, **kwargs):
+def vgg19(*, weights=None, progress=True, **kwargs):
     """VGG-19 (configuration E): 143,667,240 parameters."""
-    return _vgg('E', False, num_classes, **kwargs)
+    return _vgg('E', False, weights, 'vgg19', **kwargs)
 
 
-def vgg19_bn(num_classes=1000, **kwargs):
-    """VGG-19 with BatchNorm after each convolution."""
-    return _vgg('E', True, num_classes, **kwargs)
+def vgg19_bn(*, weights=None, progress=True, **kwargs):
+    """VGG-19 with BatchNorm after each convolution: 143,678,248 parameters."""
+    return _vgg('E', True, weights, 'vgg19_bn', **kwargs)

@@ -6,4 +6,4 @@ initialisers in ``nn.init`` and gradient clipping in ``nn.utils``.
 """
 from . import functional, init, utils  # noqa: F401
 from .modules import *  # noqa: F401,F403
-from .parameter import Parameter  # noqa: F401
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # noqa: F401

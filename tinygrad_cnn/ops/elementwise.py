@@ -213,17 +213,18 @@ class Sigmoid(Function):
 
 class Relu(Function):
     def forward(self, x):
-        self.mask = x > 0
+        self.mask = ~(x <= 0)                      # nan passes the gradient, as in PyTorch
         return get_array_module(x).maximum(x, 0)   # not x * mask: that gives -0.0
 
     def backward(self, grad):
-        return grad * _const(self.mask)
+        # Mul directly: float * bool is float in numpy, so the mask needs no cast pass
+        return Mul.apply(grad, _const(self.mask))
 
 
 class Abs(Function):
     def forward(self, x):
         xp = get_array_module(x)
-        self.sign = xp.sign(x)
+        self.sign = xp.where(xp.isnan(x), 0, xp.sign(x))    # PyTorch's sgn(nan) is 0
         return xp.abs(x)
 
     def backward(self, grad):
@@ -233,7 +234,11 @@ class Abs(Function):
 class Step(Function):
     """A piecewise-constant function (``fn`` = floor, ceil, round, sign): gradient 0, as PyTorch."""
     def forward(self, x, *, fn):
-        return getattr(get_array_module(x), fn)(x)
+        xp = get_array_module(x)
+        out = getattr(xp, fn)(x)
+        if fn == 'sign' and x.dtype.kind == 'f':
+            out = xp.where(xp.isnan(x), x.dtype.type(0), out)       # PyTorch: sign(nan) = 0
+        return out
 
     def backward(self, grad):
         return _const(get_array_module(grad.data).zeros_like(grad.data))

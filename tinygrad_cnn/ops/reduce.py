@@ -1,5 +1,5 @@
-"""Reductions: sum, max/min, median, prod, logsumexp, softmax, log_softmax; and the
-running sums and products cumsum/cumprod.
+"""Reductions: sum, max/min, median, prod, logsumexp, softmax, log_softmax, quantile, mode;
+and the scans cumsum/cumprod, logcumsumexp and the indices of cummax/cummin.
 
 ``dim`` is None (all elements), an int or a tuple of ints, as in PyTorch.
 Backward re-inserts the reduced axes (``keepdim`` shape) and broadcasts the
@@ -92,11 +92,14 @@ class Median(Function):
     PyTorch), NaN if any element is NaN. As ``torch.median(x)``, the gradient is shared evenly
     by the elements equal to it (by the NaNs if it is NaN). ``x.median(dim)`` is not this op:
     it selects with ``gather`` and gives the gradient to the returned index.
+    ``ignore_nan=True`` is ``nanmedian``: the median of the elements that are not NaN.
     """
-    def forward(self, x):
+    def forward(self, x, *, ignore_nan=False):
         xp = get_array_module(x)
         flat = x.reshape(-1)
         nan = flat != flat
+        if ignore_nan and nan.any() and not nan.all():
+            flat, nan = flat[~nan], nan[~nan]
         if flat.size == 0:
             out = xp.asarray(xp.nan, x.dtype)       # PyTorch: the median of nothing is nan
         elif nan.any():
@@ -264,3 +267,123 @@ class LogSoftmax(Function):
 
     def backward(self, grad):
         return grad - self.saved_output().exp() * grad.sum(self.dim, keepdim=True)
+
+
+class LogCumSumExp(Function):
+    """Running ``log(exp(x_0) + ... + exp(x_i))`` along ``dim``, exact in floating point
+    (numpy's ``logaddexp.accumulate``: no overflow, no underflow to -inf).
+
+    d out_j / d x_i = exp(x_i - out_j) for i <= j. Backward sums that in log space, split by
+    the sign of the gradient (PyTorch's formula), so it stays finite for large inputs.
+    """
+    def forward(self, x, *, dim):
+        self.dim = dim
+        return get_array_module(x).logaddexp.accumulate(x, axis=dim)
+
+    def backward(self, grad):
+        (x,) = self.inputs
+        out, d = self.saved_output(), self.dim
+        xp = get_array_module(grad.data)
+        zero = grad.data == 0
+        # log 0 as a finite number far below any log: -inf would make second derivatives
+        # nan (-inf - -inf); a quarter of the lowest float leaves room to subtract ``out``
+        log_zero = _const(xp.asarray(xp.finfo(grad.dtype).min / 4, grad.dtype))
+        one = _const(xp.ones((), grad.dtype))
+        log_abs = Where.apply(one, grad.abs(), condition=zero).log()   # no log(0) warnings
+
+        def part(sign_mask):          # log of the sum over j >= i of |g_j| exp(-out_j)
+            log_g = Where.apply(log_abs, log_zero, condition=sign_mask)
+            return ((log_g - out).flip(d).logcumsumexp(d).flip(d) + x).exp()
+        return part(grad.data > 0) - part(grad.data < 0)
+
+
+def cumulative_extreme_indices(x, dim, largest):
+    """int64 indices of the running max (``largest``) or min along ``dim``: for each
+    position, the last index where the running extreme was reached (PyTorch's ``cummax``
+    ties), the NaN's index once a NaN has been seen (NaN propagates)."""
+    xp = get_array_module(x)
+    running = (xp.maximum if largest else xp.minimum).accumulate(x, axis=dim)
+    reached = (x == running) | (x != x)
+    pos = xp.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(x.ndim)])
+    return xp.maximum.accumulate(xp.where(reached, pos, 0), axis=dim).astype(np.int64)
+
+
+def mode_indices(x, dim):
+    """int64 index along ``dim`` of the most frequent value (the smallest among equally
+    frequent ones), at its last occurrence, as PyTorch's ``mode``."""
+    xp = get_array_module(x)
+    rows = xp.moveaxis(x, dim, -1)
+    n = rows.shape[-1]
+    s = xp.sort(rows, axis=-1)
+    pos = xp.broadcast_to(xp.arange(n), s.shape)
+    new_run = xp.ones(s.shape, bool)
+    new_run[..., 1:] = s[..., 1:] != s[..., :-1]
+    run_start = xp.maximum.accumulate(xp.where(new_run, pos, 0), axis=-1)
+    run_length = pos - run_start + 1          # largest at the last element of each run
+    best = xp.take_along_axis(s, run_length.argmax(axis=-1)[..., None], axis=-1)
+    last = n - 1 - xp.flip(rows == best, axis=-1).argmax(axis=-1)
+    return xp.expand_dims(last.astype(np.int64), dim)
+
+
+_INTERPOLATIONS = ('linear', 'lower', 'higher', 'midpoint', 'nearest')
+
+
+def quantile(x, q, dim, keepdim, interpolation, ignore_nan, op):
+    """Tensor-level ``quantile``/``nanquantile`` (``ignore_nan``): interpolate between the
+    sorted values at rank ``q * (n - 1)``; the gradient flows to the two values used.
+
+    ``q`` is a Python float or a 0-d/1-d Tensor; a 1-d ``q`` adds a leading dim.
+    """
+    from ..tensor import Tensor, _dim
+    xp = get_array_module(x.data)
+    if x.dtype.kind != 'f':
+        raise RuntimeError(f"{op}() input tensor must be either float or double dtype, got "
+                           f"{x.dtype}")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{op}() interpolation must be one of linear, lower, higher, "
+                           f"midpoint or nearest. Got {interpolation}")
+    if isinstance(q, Tensor):
+        if q.ndim > 1:
+            raise RuntimeError(f"{op}() q must be a scalar or 1D tensor, got shape "
+                               f"{tuple(q.shape)}")
+        if q.dtype != x.dtype:
+            raise RuntimeError(f"{op}() q tensor must be same dtype as the input tensor, got "
+                               f"{q.dtype} and {x.dtype}")
+        qs, q_dims = q.data.reshape(-1), q.ndim
+    else:
+        qs, q_dims = xp.asarray([q], x.dtype), 0
+    if qs.size and (float(qs.min()) < 0 or float(qs.max()) > 1):
+        raise RuntimeError(f"{op}() q values must be in the range [0, 1], got "
+                           f"{qs.tolist() if q_dims else q}")
+    if x.numel() == 0:
+        raise RuntimeError(f"{op}() input tensor must be non-empty, got shape {tuple(x.shape)}")
+    if dim is None:
+        out_shape = (1,) * x.ndim if keepdim else ()
+        x, dim = x.reshape(-1), 0
+    else:
+        dim = _dim(dim, x.ndim, op)
+        out_shape = tuple(1 if i == dim else s for i, s in enumerate(x.shape)
+                          if keepdim or i != dim)
+    rows = x.reshape(x.shape or (1,)).sort(dim).values.movedim(dim, -1)   # NaNs sort last
+    n = rows.shape[-1]
+    nans = (rows.data != rows.data).sum(axis=-1, keepdims=True)
+    if ignore_nan:                        # all NaN: rank 0, which is NaN
+        rank = qs * xp.maximum(n - nans - 1, 0).astype(x.dtype)
+    else:                                 # any NaN: the result is NaN, the last sorted value
+        rank = xp.where(nans > 0, x.dtype.type(n - 1), qs * x.dtype.type(n - 1))
+    lower, upper = xp.floor(rank), xp.ceil(rank)
+    if interpolation == 'nearest':
+        lower = upper = xp.round(rank)     # half to even, as PyTorch's round
+    elif interpolation == 'lower':
+        upper = lower
+    elif interpolation == 'higher':
+        lower = upper
+    below = rows.gather(-1, _const(lower.astype(np.int64)))
+    if interpolation not in ('linear', 'midpoint'):
+        out = below
+    else:
+        above = rows.gather(-1, _const(upper.astype(np.int64)))
+        weight = xp.full(rank.shape, 0.5, x.dtype) if interpolation == 'midpoint' else rank - lower
+        out = below + (above - below) * _const(weight)
+    out = out.movedim(-1, 0).reshape((qs.size,) + out_shape)
+    return out.reshape(out_shape) if q_dims == 0 else out

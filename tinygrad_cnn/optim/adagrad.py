@@ -20,10 +20,12 @@ __all__ = ['Adagrad']
 
 class Adagrad(Optimizer):
     """``Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-    eps=1e-10, *, maximize=False)``."""
+    eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None)``.
+
+    ``foreach``/``fused`` select PyTorch kernels and change nothing here (see ``Optimizer``)."""
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, *, maximize=False):
+                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
         for name, value in (('learning rate', lr), ('lr_decay value', lr_decay),
                             ('weight_decay value', weight_decay),
                             ('initial_accumulator_value value', initial_accumulator_value),
@@ -31,17 +33,19 @@ class Adagrad(Optimizer):
             if not 0.0 <= value:
                 raise ValueError(f"Adagrad: Invalid {name}: {value}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, maximize=maximize)
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
         # as PyTorch, the state exists from the start (so state_dict() has it before any step)
         for group in self.param_groups:
             for p in group['params']:
-                self._init_state(p, group)
+                self._init_state(p)
 
-    def _init_state(self, p, group):
+    def _init_state(self, p):
         state = self.state[p]
         state['step'] = tensor(0.0)
-        state['sum'] = full_like(p, float(group['initial_accumulator_value']))
+        # PyTorch starts every sum at the constructor's value, even in groups that set their own
+        state['sum'] = full_like(p, float(self.defaults['initial_accumulator_value']))
         return state
 
     def step(self, closure=None):
@@ -51,7 +55,7 @@ class Adagrad(Optimizer):
             lr, lr_decay, eps = float(group['lr']), float(group['lr_decay']), float(group['eps'])
             weight_decay = float(group['weight_decay'])
             for p, param, grad in self._gradients(group, weight_decay):
-                state = self.state[p] or self._init_state(p, group)   # a group added later
+                state = self.state[p] or self._init_state(p)     # a group added later
                 state['step'].data += 1
                 step = state['step'].item()
                 clr = lr / (1 + (step - 1) * lr_decay)

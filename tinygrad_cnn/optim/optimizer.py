@@ -15,16 +15,30 @@ the raw arrays (``p.data``), so nothing is recorded in the autograd graph; a
 parameter whose ``.grad`` is None is left untouched. ``state_dict()`` numbers
 the parameters 0, 1, 2, ... across groups, in PyTorch's layout, so it can be
 saved (``tg.save``) and loaded into a fresh optimizer over the same model.
+
+PyTorch's implementation flags are accepted and stored in the groups, so
+``param_groups`` and ``state_dict()`` have PyTorch's keys: ``foreach``,
+``fused`` and ``capturable`` choose between PyTorch kernels (for-loop, multi-
+tensor, fused, CUDA-graph safe) that compute the same update; here there is one
+numpy/CuPy implementation, so they change nothing. ``differentiable=True``
+(autograd through the update itself) is not supported and raises.
+
+``register_step_pre_hook`` / ``register_step_post_hook`` (and the global
+``register_optimizer_step_pre_hook`` / ``..._post_hook``) run around every
+``step()``, as in PyTorch.
 """
 import copy
-from collections import defaultdict
+import functools
+from collections import OrderedDict, defaultdict
 
 import numpy as np
 
 from ..autograd import enable_grad
+from ..nn.modules.module import RemovableHandle
 from ..tensor import Tensor, tensor
 
-__all__ = ['Optimizer', 'required']
+__all__ = ['Optimizer', 'required', 'register_optimizer_step_pre_hook',
+           'register_optimizer_step_post_hook']
 
 
 class _RequiredParameter:
@@ -36,6 +50,46 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
+# hooks run around the step() of every optimizer
+_global_step_pre_hooks = OrderedDict()
+_global_step_post_hooks = OrderedDict()
+
+
+def register_optimizer_step_pre_hook(hook):
+    """Call ``hook(optimizer, args, kwargs)`` before every optimizer's ``step()``; it may return
+    ``(new_args, new_kwargs)``. Returns a handle with ``.remove()``."""
+    handle = RemovableHandle(_global_step_pre_hooks)
+    _global_step_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_optimizer_step_post_hook(hook):
+    """Call ``hook(optimizer, args, kwargs)`` after every optimizer's ``step()``."""
+    handle = RemovableHandle(_global_step_post_hooks)
+    _global_step_post_hooks[handle.id] = hook
+    return handle
+
+
+def _with_step_hooks(step):
+    """Wrap a ``step`` method so that the global and per-optimizer hooks run around it."""
+    @functools.wraps(step)
+    def hooked_step(self, *args, **kwargs):
+        for hook in [*_global_step_pre_hooks.values(), *self._optimizer_step_pre_hooks.values()]:
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{type(self).__name__}.step: a step pre-hook must return "
+                                       f"None or a tuple of (new_args, new_kwargs), but got "
+                                       f"{result}")
+                args, kwargs = result
+        out = step(self, *args, **kwargs)
+        self._opt_called = True     # schedulers warn when stepped before the optimizer (PyTorch)
+        for hook in [*self._optimizer_step_post_hooks.values(), *_global_step_post_hooks.values()]:
+            hook(self, args, kwargs)
+        return out
+    hooked_step.hooked = True
+    return hooked_step
+
 
 class Optimizer:
     """Base class: ``Optimizer(params, defaults)``.
@@ -46,7 +100,22 @@ class Optimizer:
     Subclasses implement ``step()``.
     """
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if 'step' in cls.__dict__ and not getattr(cls.step, 'hooked', False):
+            cls.step = _with_step_hooks(cls.step)
+
     def __init__(self, params, defaults):
+        name = type(self).__name__
+        if defaults.get('fused') and defaults.get('differentiable'):
+            raise RuntimeError(f"{name}: `fused` does not support `differentiable`")
+        if defaults.get('differentiable'):
+            raise NotImplementedError(f"{name}: differentiable=True is not supported: the update "
+                                      "works on raw arrays and is not recorded by autograd")
+        if defaults.get('fused') and defaults.get('foreach'):
+            raise RuntimeError(f"{name}: `fused` and `foreach` cannot be `True` together.")
+        self._optimizer_step_pre_hooks = OrderedDict()
+        self._optimizer_step_post_hooks = OrderedDict()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
                             f"Tensors or dicts, but got {type(params).__name__}")
@@ -77,6 +146,13 @@ class Optimizer:
                             "ordered collections, but the ordering of tensors in sets will "
                             "change between runs. Please use a list instead.")
         params = list(params)
+        # named parameters, as from model.named_parameters(): keep the names in 'param_names'
+        names = [p[0] for p in params if isinstance(p, tuple)]
+        if names and len(names) != len(params):
+            raise ValueError("add_param_group: all optimizer params should be with/without "
+                             "names. Some param names are missing")
+        if names:
+            params = [p[1] for p in params]
         for p in params:
             if not isinstance(p, Tensor):
                 raise TypeError(f"add_param_group: optimizer can only optimize Tensors, but one "
@@ -85,11 +161,17 @@ class Optimizer:
                 raise ValueError(f"add_param_group: can't optimize a non-leaf Tensor (shape "
                                  f"{tuple(p.shape)}); optimize the leaf it was computed from")
         group = dict(param_group, params=params)
+        if names:
+            group['param_names'] = names
         for name, default in self.defaults.items():
             if default is required and name not in group:
                 raise ValueError(f"add_param_group: parameter group didn't specify a value of "
                                  f"required optimization parameter {name}")
             group.setdefault(name, default)
+        if any(('param_names' in g) != bool(names) for g in self.param_groups):
+            raise ValueError("add_param_group: all optimizer param groups should be with/without "
+                             f"names. cannot add param group {'with' if names else 'without'} "
+                             "names to the optimizer")
         seen = {id(p) for g in self.param_groups for p in g['params']}
         if any(id(p) in seen for p in params):
             raise ValueError("add_param_group: some parameters appear in more than one "
@@ -112,6 +194,20 @@ class Optimizer:
     def step(self, closure=None):
         """Update the parameters once. ``closure`` (optional) re-evaluates and returns the loss."""
         raise NotImplementedError
+
+    def register_step_pre_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step()``; it may return
+        ``(new_args, new_kwargs)`` to replace step's arguments. Returns a handle with
+        ``.remove()``."""
+        handle = RemovableHandle(self._optimizer_step_pre_hooks)
+        self._optimizer_step_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_step_post_hook(self, hook):
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step()``. Returns a handle."""
+        handle = RemovableHandle(self._optimizer_step_post_hooks)
+        self._optimizer_step_post_hooks[handle.id] = hook
+        return handle
 
     @staticmethod
     def _gradients(group, weight_decay=0.0):
@@ -188,24 +284,36 @@ class Optimizer:
             p = params[key]
             state[p] = {name: self._cast_state(name, value, p) for name, value in values.items()}
         self.state = state
-        self.param_groups = [dict(copy.deepcopy({k: v for k, v in saved.items() if k != 'params'}),
-                                  params=group['params'])
-                             for group, saved in zip(self.param_groups, saved_groups)]
+        groups = []
+        for group, saved in zip(self.param_groups, saved_groups):
+            new = dict(copy.deepcopy({k: v for k, v in saved.items() if k != 'params'}),
+                       params=group['params'])
+            if 'param_names' in group and 'param_names' not in new:
+                new['param_names'] = group['param_names']
+            groups.append(new)
+        self.param_groups = groups
 
-    @staticmethod
-    def _cast_state(name, value, param):
-        """A copy of one saved state value, as a Tensor like ``param`` (``'step'``: a scalar)."""
+    @classmethod
+    def _cast_state(cls, name, value, param):
+        """A copy of one saved state value, as a Tensor like ``param`` (``'step'``: a scalar).
+
+        Lists and dicts (LBFGS's history) are copied element by element.
+        """
         if isinstance(value, (int, float)) and name == 'step':
             return tensor(float(value))
         if isinstance(value, (Tensor, np.ndarray, np.generic)):
             floating = np.dtype(value.dtype).kind == 'f' and name != 'step'
             dtype = param.dtype if floating and param.dtype.kind == 'f' else None
             return tensor(value, dtype=dtype, device=param.device)
+        if isinstance(value, (list, tuple)):
+            return type(value)(cls._cast_state(None, v, param) for v in value)
+        if isinstance(value, dict):
+            return {k: cls._cast_state(k, v, param) for k, v in value.items()}
         return copy.deepcopy(value)
 
     def __repr__(self):
-        lines = [type(self).__name__ + ' (']
+        text = type(self).__name__ + ' ('
         for i, group in enumerate(self.param_groups):
-            lines.append(f'Parameter Group {i}')
-            lines += [f'    {k}: {group[k]}' for k in sorted(group) if k != 'params']
-        return '\n'.join(lines) + '\n)'
+            text += f'\nParameter Group {i}\n'
+            text += ''.join(f'    {k}: {group[k]}\n' for k in sorted(group) if k != 'params')
+        return text + ')'

@@ -23,17 +23,22 @@ __all__ = ['RMSprop']
 
 class RMSprop(Optimizer):
     """``RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-    centered=False, *, maximize=False)``."""
+    centered=False, capturable=False, foreach=None, maximize=False, differentiable=False)``.
+
+    ``capturable``/``foreach`` select PyTorch kernels and change nothing here (see
+    ``Optimizer``)."""
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
         for name, value in (('learning rate', lr), ('epsilon value', eps),
                             ('momentum value', momentum), ('weight_decay value', weight_decay),
                             ('alpha value', alpha)):
             if not 0.0 <= value:
                 raise ValueError(f"RMSprop: Invalid {name}: {value}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, maximize=maximize)
+                        weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -115,6 +115,8 @@ def _grad_line(grad):
 def _label(obj, names, show_shapes, show_grads):
     if isinstance(obj, Function):
         out = obj._output                      # None once backward has freed the node
+        if show_shapes and isinstance(out, tuple):     # a custom Function with several outputs
+            return f"{obj.name()}\n" + ' '.join(_shape(o.shape) for o in out if o is not None)
         if show_shapes and out is not None:
             return f"{obj.name()}\n{_shape(out.shape)}"
         return obj.name()

@@ -13,13 +13,17 @@ import warnings
 import numpy as np
 
 from ...autograd import Function
-from ...backend import device_of, get_array_module, to_device, to_numpy
+from ...backend import get_array_module, to_device
+from ...ops import special
 from ...ops.elementwise import _const
+from ...random import get_rng
 from ...tensor import where
 
 __all__ = ['relu', 'relu6', 'leaky_relu', 'elu', 'selu', 'celu', 'gelu', 'silu', 'mish', 'softplus',
            'sigmoid', 'logsigmoid', 'hardsigmoid', 'hardswish', 'tanh', 'hardtanh', 'softsign',
-           'tanhshrink', 'threshold', 'prelu', 'glu', 'softmax', 'softmin', 'log_softmax']
+           'tanhshrink', 'threshold', 'prelu', 'glu', 'softmax', 'softmin', 'log_softmax',
+           'hardshrink', 'softshrink', 'rrelu', 'gumbel_softmax', 'relu_', 'elu_', 'leaky_relu_',
+           'hardtanh_', 'threshold_', 'selu_', 'celu_', 'rrelu_']
 
 # SELU's constants (Klambauer et al. 2017), as in PyTorch
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -117,21 +121,13 @@ class Hardswish(Function):
         return grad * (_const(self.middle) * (x / 3 + 0.5) + _const(self.upper))
 
 
-_erf_host = np.frompyfunc(math.erf, 1, 1)
-
-
 class NormalCdf(Function):
     """Phi(x) = (1 + erf(x / sqrt 2)) / 2, the standard normal CDF, with
-    Phi'(x) = exp(-x^2 / 2) / sqrt(2 pi).
-
-    numpy has no vectorised erf, so the forward maps ``math.erf`` over the
-    elements on the host: exact, but ~50x slower than tanh (use
-    ``gelu(approximate='tanh')`` where speed matters).
+    Phi'(x) = exp(-x^2 / 2) / sqrt(2 pi). erf is the vectorised one of
+    :mod:`tinygrad_cnn.ops.special` (numpy has none).
     """
     def forward(self, x):
-        # np.asarray: a ufunc from frompyfunc returns a bare Python float for 0-d input
-        erf = np.asarray(_erf_host(to_numpy(x) * (1 / math.sqrt(2))), dtype=x.dtype)
-        return to_device((erf + 1) * x.dtype.type(0.5), device_of(x))
+        return (special.erf(x * x.dtype.type(1 / math.sqrt(2))) + 1) * x.dtype.type(0.5)
 
     def backward(self, grad):
         (x,) = self.inputs
@@ -310,3 +306,98 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim('log_softmax', input.ndim, _stacklevel)
     return input.log_softmax(dim)
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0."""
+    return where((input >= -lambd) & (input <= lambd), 0, input)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0 (``lambd >= 0``)."""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be in range [0, "
+                           f"{float(np.finfo(input.dtype).max):g}] for input dtype {input.dtype}, "
+                           f"but found {lambd}")
+    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0))
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Randomised leaky ReLU: x for x > 0, else a x with the slope a drawn from
+    U(lower, upper) per element when ``training`` (from the global generator), and the
+    fixed slope (lower + upper) / 2 otherwise."""
+    if lower > upper:
+        raise RuntimeError("rrelu: Lower bound should be less than or equal to the upper bound "
+                           f"(lower={lower}, upper={upper})")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2)
+    # the slopes are constants of the step: the gradient is the drawn slope (1 for x > 0)
+    slope = get_rng().uniform(lower, upper, input.shape).astype(input.dtype)
+    noise = get_array_module(input.data).where(input.data > 0, input.dtype.type(1),
+                                               to_device(slope, input.device))
+    return input * _const(noise)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """A sample from the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` with
+    ``g = -log(Exponential(1))`` Gumbel noise from the global generator.
+
+    ``hard=True`` returns the one-hot vector of the argmax along ``dim`` in the forward
+    pass, with the gradient of the soft sample (straight-through estimator).
+    """
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    noise = -np.log(get_rng().exponential(size=logits.shape)).astype(logits.dtype)
+    gumbels = (logits + _const(to_device(noise, logits.device))) / tau
+    y_soft = gumbels.softmax(dim)
+    if not hard:
+        return y_soft
+    xp = get_array_module(y_soft.data)
+    index = xp.expand_dims(y_soft.data.argmax(axis=dim), dim)
+    y_hard = xp.zeros_like(y_soft.data)
+    xp.put_along_axis(y_hard, index, 1, axis=dim)
+    return _const(y_hard) - y_soft.detach() + y_soft
+
+
+# ----------------------------------------------------------------------------- in place
+# ``Tensor._update`` writes the result into the input: recorded for autograd inside a graph
+# (a leaf that requires grad raises, as in PyTorch), a plain data write otherwise.
+
+def relu_(input):
+    """In-place :func:`relu`."""
+    return input._update('relu_', relu)
+
+
+def elu_(input, alpha=1.0):
+    """In-place :func:`elu`."""
+    return input._update('elu_', lambda x: elu(x, alpha))
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place :func:`leaky_relu`."""
+    return input._update('leaky_relu_', lambda x: leaky_relu(x, negative_slope))
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    """In-place :func:`hardtanh`."""
+    return input._update('hardtanh_', lambda x: hardtanh(x, min_val, max_val))
+
+
+def threshold_(input, threshold, value):
+    """In-place :func:`threshold`."""
+    return input._update('threshold_', lambda x: where(x <= threshold, value, x))
+
+
+def selu_(input):
+    """In-place :func:`selu`."""
+    return input._update('selu_', selu)
+
+
+def celu_(input, alpha=1.0):
+    """In-place :func:`celu`."""
+    return input._update('celu_', lambda x: celu(x, alpha))
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    """In-place :func:`rrelu`."""
+    return input._update('rrelu_', lambda x: rrelu(x, lower, upper, training))

@@ -14,7 +14,11 @@ from ...backend import to_device
 from ...ops.elementwise import _const
 from ...random import get_rng
 
-__all__ = ['dropout', 'dropout1d', 'dropout2d', 'dropout3d']
+__all__ = ['dropout', 'dropout1d', 'dropout2d', 'dropout3d', 'alpha_dropout',
+           'feature_alpha_dropout']
+
+# SELU's alpha times its scale: the value SELU saturates to at -infinity (negated)
+_ALPHA_PRIME = 1.7580993408473766
 
 
 def _check_p(op, p):
@@ -85,3 +89,40 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     if not training or p == 0.0:
         return input
     return _feature_dropout(input, p, batched=input.ndim == 5)
+
+
+def _alpha_dropout(input, p, mask_shape):
+    """Set dropped elements to SELU's saturation value -alpha' and apply the affine map
+    ``a x + b`` that restores zero mean and unit variance (Klambauer et al. 2017), with
+    PyTorch's constants: ``a = 1 / sqrt((alpha'^2 p + 1)(1 - p))``, ``b = a alpha' p``."""
+    if p == 1.0:
+        return input * 0
+    dtype = input.dtype if input.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    keep = (get_rng().random(mask_shape, dtype=dtype) >= p).astype(input.dtype)
+    a = 1.0 / np.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+    shift = (keep - 1) * input.dtype.type(_ALPHA_PRIME * a) + input.dtype.type(_ALPHA_PRIME * a * p)
+    scale = keep * input.dtype.type(a)
+    return input * _const(to_device(scale, input.device)) + _const(to_device(shift, input.device))
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: each element is set with probability ``p`` to SELU's
+    saturation value ``-alpha'`` (``alpha' ~ 1.7581``), then ``a x + b`` restores the
+    input's mean and variance. The identity unless ``training`` (False by default, as
+    PyTorch)."""
+    _check_p('alpha_dropout', p)
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    return _alpha_dropout(input, p, input.shape)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """:func:`alpha_dropout` of whole channels: one draw per (sample, channel) of
+    ``(N, C, *)`` input."""
+    _check_p('feature_alpha_dropout', p)
+    if input.ndim < 2:
+        raise RuntimeError(f"feature_alpha_dropout: Feature dropout requires at least 2 "
+                           f"dimensions in the input, got input.shape={tuple(input.shape)}")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    return _alpha_dropout(input, p, tuple(input.shape[:2]) + (1,) * (input.ndim - 2))

@@ -1,30 +1,41 @@
 """Affine maps: ``F.linear`` (one fused op) and ``F.bilinear``."""
+import numpy as np
+
 from ...autograd import Function
 
 __all__ = ['linear', 'bilinear']
 
 
 class Linear(Function):
-    """y = x W^T + b for x: (*, in), W: (out, in), b: (out,) or None.
+    """y = x W^T + b for x: (*, in), W: (out, in), b: (out,) (or any shape that
+    broadcasts to the output's, as in PyTorch) or None.
 
     One op instead of transpose + matmul + add: one matrix product forward,
     two backward (dx = dy W, dW = dy^T x) and a sum for db.
     """
     def forward(self, x, weight, bias):
         # leading dims flattened: one big GEMM instead of a batch of small ones
-        out = x.reshape(-1, x.shape[-1]) @ weight.T
+        out = (x.reshape(-1, x.shape[-1]) @ weight.T).reshape(x.shape[:-1] + (weight.shape[0],))
         if bias is not None:
             out += bias
-        return out.reshape(x.shape[:-1] + (weight.shape[0],))
+        return out
 
     def backward(self, grad):
-        x, weight, _ = self.inputs
+        x, weight, bias = self.inputs
         need_x, need_w, need_b = self.needs_input_grad
         out_features, in_features = weight.shape
         grad2d = grad.reshape(-1, out_features)
         return ((grad2d @ weight).reshape(x.shape) if need_x else None,
                 grad2d.T @ x.reshape(-1, in_features) if need_w else None,
-                grad2d.sum(0) if need_b else None)
+                grad._sum_to(bias.shape) if need_b else None)
+
+
+def _broadcasts_to(shape, target):
+    """True if ``shape`` broadcasts to ``target`` without enlarging it."""
+    try:
+        return np.broadcast_shapes(tuple(shape), target) == target
+    except ValueError:
+        return False
 
 
 def linear(input, weight, bias=None):
@@ -33,8 +44,10 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f"linear: expected input of shape (*, in_features) and weight of shape "
                            f"(out_features, in_features), got input.shape={tuple(input.shape)} "
                            f"and weight.shape={tuple(weight.shape)}")
-    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise RuntimeError(f"linear: expected bias of shape ({weight.shape[0]},) for weight.shape="
+    out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
+    if bias is not None and not _broadcasts_to(bias.shape, out_shape):
+        raise RuntimeError(f"linear: expected bias of shape ({weight.shape[0]},) (or one that "
+                           f"broadcasts to the output shape {out_shape}) for weight.shape="
                            f"{tuple(weight.shape)}, got bias.shape={tuple(bias.shape)}")
     if input.dtype != weight.dtype:
         raise RuntimeError(f"linear: expected input and weight to have the same dtype, got "

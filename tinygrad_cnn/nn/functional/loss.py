@@ -10,7 +10,12 @@ arrays and whose backward is one short Tensor expression:
 logits of 1e4 are fine) and its gradient is ``softmax - q``;
 ``binary_cross_entropy_with_logits`` uses ``log sigmoid`` written without
 overflow. The rest are compositions of Tensor ops.
+
+The margin and embedding losses (hinge, triplet, ...) are in
+:mod:`~tinygrad_cnn.nn.functional.margin_loss`, the CTC loss in
+:mod:`~tinygrad_cnn.nn.functional.ctc`.
 """
+import math
 import warnings
 
 import numpy as np
@@ -19,10 +24,12 @@ from ...autograd import Function
 from ...backend import get_array_module
 from ...ops.elementwise import _const
 from ...ops.reduce import LogSoftmax
-from ...tensor import Tensor, where
+from ...tensor import Tensor, full_like, where
+from .linear import linear
 
 __all__ = ['cross_entropy', 'nll_loss', 'mse_loss', 'l1_loss', 'smooth_l1_loss', 'huber_loss',
-           'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div']
+           'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'kl_div',
+           'poisson_nll_loss', 'gaussian_nll_loss', 'linear_cross_entropy']
 
 
 # ---------------------------------------------------------------- shared helpers
@@ -69,6 +76,20 @@ def _mean_by(total, count):
 def _as_tensor(x, like):
     """``x`` (Tensor, array or number) as a Tensor on ``like``'s device."""
     return x if isinstance(x, Tensor) else Tensor(x, device=like.device)
+
+
+class ClampMinPassGrad(Function):
+    """``max(x, min)`` whose gradient passes through unchanged, also where it clamps.
+
+    PyTorch clamps the variance of ``gaussian_nll_loss`` in place under
+    ``no_grad``: the value is clamped but autograd sees the identity. This op
+    does the same.
+    """
+    def forward(self, x, *, min):
+        return get_array_module(x).maximum(x, x.dtype.type(min))
+
+    def backward(self, grad):
+        return grad
 
 
 def _warn_if_broadcast(op, input, target):
@@ -180,13 +201,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     (probabilities). Returns a scalar, or shape (N, d1, ...) for 'none'.
     """
     reduction = _check_reduction('cross_entropy', reduction, size_average, reduce)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
-                         f"{label_smoothing}")
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0. Got: "
+                           f"{label_smoothing}")
+    label_smoothing = max(label_smoothing, 0.0)      # PyTorch smooths only for values > 0
     dim = _class_dim('cross_entropy', input)
     target = _as_tensor(target, input)
     n_classes = input.shape[dim]
     if target.shape == input.shape and target.dtype.kind == 'f':       # class probabilities
+        if ignore_index >= 0:           # a class to ignore has no meaning for probabilities
+            raise RuntimeError(f"cross_entropy: ignore_index is not supported for floating point "
+                               f"target (got ignore_index={ignore_index})")
         q = target.to(input.dtype)
         if label_smoothing:
             q = q * (1.0 - label_smoothing) + label_smoothing / n_classes
@@ -205,6 +230,53 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         q = _const(q)
     loss = SoftmaxCrossEntropy.apply(input, q, dim=dim, total=reduction != 'none')
     return _mean_by(loss, denom) if reduction == 'mean' else loss
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction='mean', ignore_index=None, label_smoothing=0.0, options=None):
+    """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``: a classifier
+    head and its loss in one call.
+
+    ``input``: (N, in_features) or (in_features,); ``linear_weight``:
+    (C, in_features), or (C, d1, ..., dK, in_features) for a K-dimensional
+    loss (logits (N, C, d1, ..., dK), batched input only); ``linear_bias``:
+    (C, d1, ..., dK). ``ignore_index=None`` means -100 for class-index targets
+    and may not be given for probability targets. ``options``
+    (:class:`~tinygrad_cnn.nn.LinearCrossEntropyOptions`) selects PyTorch's
+    memory-saving chunked path; it is accepted and the values are the same,
+    but here the logits are always formed in full.
+    """
+    if not 1 <= input.ndim <= 2:
+        raise RuntimeError(f"linear_cross_entropy: expected input with dimensionality 1 or 2, "
+                           f"got {input.ndim} (input.shape={tuple(input.shape)})")
+    if linear_weight.ndim < 2:
+        raise RuntimeError(f"linear_cross_entropy: expected linear_weight with dimensionality at "
+                           f"least 2, got {linear_weight.ndim}")
+    in_features = input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(f"linear_cross_entropy: expected equal input and linear_weight last "
+                           f"dimensions (in_features), got {in_features} and "
+                           f"{linear_weight.shape[-1]}, respectively")
+    n_classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (n_classes, *out_features):
+        raise RuntimeError(f"linear_cross_entropy: expected linear_bias shape "
+                           f"{(n_classes, *out_features)}, got {tuple(linear_bias.shape)}")
+    if out_features and input.ndim == 1:
+        raise RuntimeError(f"linear_cross_entropy: K-dimensional loss defined by linear_weight "
+                           f"shape {tuple(linear_weight.shape)} requires batched input, (N, "
+                           f"{in_features}), got unbatched input with shape {tuple(input.shape)}")
+    logits_shape = (*input.shape[:-1], n_classes, *out_features)
+    target = _as_tensor(target, input)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError("linear_cross_entropy: ignore_index cannot be specified when target "
+                           "contains probabilities")
+    # (C, d1, ..., in) -> one (C d1 ..., in) matrix; the logits are then unflattened
+    n_outputs = math.prod(out_features, start=n_classes)
+    logits = linear(input, linear_weight.reshape(n_outputs, in_features),
+                    None if linear_bias is None else linear_bias.reshape(n_outputs))
+    return cross_entropy(logits.reshape(logits_shape), target, weight=weight,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -411,7 +483,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mea
     """
     reduction = _check_reduction('smooth_l1_loss', reduction, size_average, reduce)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta (got "
+                           f"{beta}).")
     target = _as_tensor(target, input)
     _warn_if_broadcast('smooth_l1_loss', input, target)
     if beta == 0:
@@ -431,10 +504,75 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     """
     _check_reduction('huber_loss', reduction)
     if delta <= 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta (got "
+                           f"{delta}).")
     target = _as_tensor(target, input)
     _warn_if_broadcast('huber_loss', input, target)
     diff = input - target
     abs_diff = diff.abs()
     loss = where(abs_diff.data < delta, diff * diff * 0.5, (abs_diff - 0.5 * delta) * delta)
     return _reduce(_weigh('huber_loss', loss, weight, input), reduction)
+
+
+# ---------------------------------------------------------------- likelihoods of distributions
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction='mean'):
+    """Negative log likelihood of counts ``target`` under Poisson(rate) (shapes broadcast).
+
+    With ``log_input`` the input is the log-rate and the loss is
+    ``exp(input) - target * input``; otherwise the input is the rate and the
+    loss is ``input - target * log(input + eps)``. ``full`` adds Stirling's
+    approximation of ``log(target!)``,
+    ``target log target - target + 0.5 log(2 pi target)``, for targets > 1
+    only (PyTorch's rule; smaller targets add 0, with zero gradient).
+    """
+    reduction = _check_reduction('poisson_nll_loss', reduction, size_average, reduce)
+    target = _as_tensor(target, input)
+    if target.dtype.kind != 'f':
+        target = target.to(input.dtype)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        above_one = target.data > 1
+        safe = where(above_one, target, 1.0)          # log(1) = 0 where the term is dropped
+        stirling = safe * safe.log() - safe + 0.5 * (safe * (2 * math.pi)).log()
+        loss = loss + where(above_one, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction='mean'):
+    """Negative log likelihood of ``target`` under Normal(``input``, ``var``):
+    ``0.5 (log var + (input - target)^2 / var)`` (+ ``0.5 log(2 pi)`` with ``full``).
+
+    ``var`` has the input's shape (one variance per prediction), or one dim
+    fewer than the input (it gets a trailing 1), or the input's number of
+    dims with exactly one dim of size 1 where the input's differs (shared
+    variance, e.g. (N, 1) for input (N, D)), or is a Python number. It is
+    clamped at ``eps`` for stability; as in PyTorch the gradient passes
+    through the clamp. Negative variances raise ValueError.
+    """
+    if not isinstance(var, Tensor) and np.ndim(var) == 0:
+        if var < 0:
+            raise ValueError(f"gaussian_nll_loss: var has negative entry/entries (var={var})")
+        var = full_like(input, var)
+    else:
+        var = _as_tensor(var, input)
+        if bool((var.data < 0).any()):
+            raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):         # one variance per sample
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(v for i, v in zip(input.shape, var.shape)
+                                                 if i != v) == 1):
+            raise ValueError(f"gaussian_nll_loss: var is of incorrect size: var.shape="
+                             f"{tuple(var.shape)} for input.shape={tuple(input.shape)}")
+    reduction = _check_reduction('gaussian_nll_loss', reduction)
+    target = _as_tensor(target, input)
+    var = ClampMinPassGrad.apply(var, min=eps)
+    diff = input - target
+    loss = 0.5 * (var.log() + diff * diff / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)

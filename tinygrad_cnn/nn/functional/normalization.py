@@ -9,13 +9,36 @@ per sample), so all four run one op,
 bias, fused for BatchNorm) with the gradient of the batch statistics included
 in its backward.
 """
+import math
+
+import numpy as np
+
 from ...autograd import Function, is_grad_enabled
 from ...backend import get_array_module
 from ...ops.elementwise import _const
 from ...tensor import cat, zeros
 
 __all__ = ['batch_norm', 'instance_norm', 'layer_norm', 'group_norm', 'local_response_norm',
-           'normalize']
+           'normalize', 'rms_norm']
+
+
+def _sum_of_products(a, b, axes):
+    """``(a * b).sum(axes, keepdims=True)`` for same-shape arrays, without the full-size
+    product: the trailing summed axes as one dot product per row (matmul), then a sum over
+    the other summed axes. Reads a and b once: about 4x faster than writing and re-reading
+    a product array, and as accurate (numpy sums in blocks either way)."""
+    xp = get_array_module(a)
+    axes = tuple(ax % a.ndim for ax in axes)
+    t = 0                                    # how many of the last axes are summed
+    while t < a.ndim and a.ndim - 1 - t in axes:
+        t += 1
+    if t == 0:
+        return (a * b).sum(axis=axes, keepdims=True)
+    lead, row = a.shape[:a.ndim - t], math.prod(a.shape[a.ndim - t:])
+    dots = xp.matmul(a.reshape(lead + (1, row)), b.reshape(lead + (row, 1)))
+    dots = dots.reshape(lead + (1,) * t)
+    rest = tuple(ax for ax in axes if ax < a.ndim - t)
+    return dots.sum(axis=rest, keepdims=True) if rest else dots
 
 
 class Normalize(Function):
@@ -34,9 +57,9 @@ class Normalize(Function):
         self.axes, self.eps = axes, eps
         mean = x.mean(axis=axes, keepdims=True)
         self.centered = x - mean
-        var = (self.centered * self.centered).mean(axis=axes, keepdims=True)
-        self.invstd = 1 / xp.sqrt(var + eps)
         self.n = x.size // mean.size
+        var = _sum_of_products(self.centered, self.centered, axes) / self.n
+        self.invstd = 1 / xp.sqrt(var + eps)
         if running_mean is not None:
             running_mean.mul_(1 - momentum).add_(mean.reshape(running_mean.shape) * momentum)
         if running_var is not None:      # the running variance is the unbiased one
@@ -51,18 +74,29 @@ class Normalize(Function):
         x, weight, bias = self.inputs
         need_x, need_w, need_b = self.needs_input_grad
         axes, n = self.axes, self.n
-        if is_grad_enabled():
-            # create_graph: rebuild c and s from x so that they are differentiated too
-            c = x - x.mean(axes, keepdim=True)
-            s = ((c * c).mean(axes, keepdim=True) + self.eps).rsqrt()
-        else:
-            c, s = _const(self.centered), _const(self.invstd)
+        create_graph = is_grad_enabled()
         gx = gw = gb = None
         sum_g = grad.sum(axes, keepdim=True) if need_x or need_b else None
-        sum_gc = (grad * c).sum(axes, keepdim=True) if need_x or need_w else None
+        if create_graph:
+            # rebuild c and s from x so that they are differentiated too
+            c = x - x.mean(axes, keepdim=True)
+            s = ((c * c).mean(axes, keepdim=True) + self.eps).rsqrt()
+            sum_gc = (grad * c).sum(axes, keepdim=True) if need_x or need_w else None
+        else:
+            c, s = _const(self.centered), _const(self.invstd)
+            sum_gc = _const(_sum_of_products(grad.data, self.centered, axes)) \
+                if need_x or need_w else None
         if need_x:
             k = s if weight is None else s * weight
-            gx = (grad - sum_g * (1 / n)) * k - c * (k * s * s * sum_gc * (1 / n))
+            if create_graph:
+                gx = (grad - sum_g * (1 / n)) * k - c * (k * s * s * sum_gc * (1 / n))
+            else:   # the same, as k (dy - sum(dy)/n - c s^2 sum(dy c)/n), in place in one
+                # buffer: four passes, no full-size temporaries (the Tensor expression makes five)
+                gx = get_array_module(grad.data).multiply(c.data, (s * s * sum_gc * (-1 / n)).data)
+                gx += grad.data
+                gx -= (sum_g * (1 / n)).data
+                gx *= k.data
+                gx = _const(gx)
         if need_w:
             gw = (sum_gc * s)._sum_to(weight.shape)
         if need_b:
@@ -181,6 +215,27 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if bias is not None:
         out = out + bias
     return out
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """``x / sqrt(mean(x^2) + eps) * weight``, the mean over the trailing dims
+    ``normalized_shape`` (no centring, no bias); ``eps=None`` is the dtype's machine epsilon."""
+    normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
+        else tuple(normalized_shape)
+    k = len(normalized_shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != normalized_shape:
+        raise RuntimeError(f"rms_norm: Given normalized_shape={list(normalized_shape)}, expected "
+                           f"input with shape [*, {', '.join(map(str, normalized_shape))}], but "
+                           f"got input of size{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != normalized_shape:
+        raise RuntimeError(f"rms_norm: Expected weight to be of same shape as normalized_shape, "
+                           f"but got weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(normalized_shape)}")
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    dims = tuple(range(input.ndim - k, input.ndim))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):

@@ -40,7 +40,10 @@ from ._windows import (add_windows, block_size, kernel_offsets, ntuple, offset_v
 __all__ = ['max_pool1d', 'max_pool2d', 'max_pool3d', 'avg_pool1d', 'avg_pool2d', 'avg_pool3d',
            'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_avg_pool3d',
            'adaptive_max_pool1d', 'adaptive_max_pool2d', 'adaptive_max_pool3d',
-           'max_unpool1d', 'max_unpool2d', 'max_unpool3d']
+           'max_unpool1d', 'max_unpool2d', 'max_unpool3d', 'lp_pool1d', 'lp_pool2d', 'lp_pool3d',
+           'max_pool1d_with_indices', 'max_pool2d_with_indices', 'max_pool3d_with_indices',
+           'adaptive_max_pool1d_with_indices', 'adaptive_max_pool2d_with_indices',
+           'adaptive_max_pool3d_with_indices']
 
 # Pooling is memory-bound: blocks of ~1 MB keep a block's passes in the L2 cache.
 _POOL_BLOCK_BYTES = 1 << 20
@@ -665,3 +668,61 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
     """3-d :func:`max_unpool2d`."""
     return _max_unpool('max_unpool3d', 3, input, indices, kernel_size, stride, padding,
                        output_size)
+
+
+def _lp_pool(op, nd, input, norm_type, kernel_size, stride, ceil_mode):
+    """PyTorch's formula: ``(sum over the window of x^p)^(1/p)``, computed as the average of
+    ``x^p`` times the kernel size (so a ``ceil_mode`` window cut by the border counts
+    only its part inside, times the full kernel size)."""
+    kernel = ntuple(kernel_size, nd, op, 'kernel_size', minimum=1)
+    out = _avg_pool(op, nd, input ** norm_type, kernel, stride, 0, ceil_mode, True)
+    return (out.sign() * out.abs().relu() * math.prod(kernel)) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """Power-average pooling of ``(N, C, L)``: ``(sum_window x^p)^(1/p)``, ``p = norm_type``
+    (p = 1: sum pooling; p -> infinity: max pooling)."""
+    return _lp_pool('lp_pool1d', 1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """2-d :func:`lp_pool1d` of ``(N, C, H, W)``; ``stride`` defaults to ``kernel_size``."""
+    return _lp_pool('lp_pool2d', 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """3-d :func:`lp_pool1d` of ``(N, C, D, H, W)``."""
+    return _lp_pool('lp_pool3d', 3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """``max_pool1d(..., return_indices=True)``: always ``(values, indices)``."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """``max_pool2d(..., return_indices=True)``: always ``(values, indices)``."""
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """``max_pool3d(..., return_indices=True)``: always ``(values, indices)``."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool1d(..., return_indices=True)``: always ``(values, indices)``."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool2d(..., return_indices=True)``: always ``(values, indices)``."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """``adaptive_max_pool3d(..., return_indices=True)``: always ``(values, indices)``."""
+    return adaptive_max_pool3d(input, output_size, True)

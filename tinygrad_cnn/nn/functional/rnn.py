@@ -20,11 +20,12 @@ would give each step a gradient as large as the whole sequence (the backward of
 a slice is a zero-padded copy): quadratic in the sequence length.
 """
 import collections
+import functools
 
 from ...autograd import Function, is_grad_enabled
 from ...backend import get_array_module
 from ...ops.elementwise import _const
-from ...tensor import cat, stack, zeros
+from ...tensor import cat, zeros
 from .linear import linear
 
 __all__ = ['rnn_tanh_cell', 'rnn_relu_cell', 'lstm_cell', 'gru_cell', 'rnn_layer']
@@ -47,12 +48,14 @@ def _rnn_relu_step(x_proj, h, c, w_hh, b_hh):
     return _Step(h, None, ())
 
 
-def _lstm_step(x_proj, h, c, w_hh, b_hh):
+def _lstm_step(x_proj, h, c, w_hh, b_hh, w_hr=None):
     i, f, g, o = (x_proj + linear(h, w_hh, b_hh)).chunk(4, -1)
     i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
     c = f * c + i * g
     tanh_c = c.tanh()
-    return _Step(o * tanh_c, c, (i, f, g, o, tanh_c))
+    h = o * tanh_c
+    # with proj_size, the hidden state is projected to fewer features: h = (o * tanh c) W_hr^T
+    return _Step(h if w_hr is None else linear(h, w_hr), c, (i, f, g, o, tanh_c))
 
 
 def _gru_step(x_proj, h, c, w_hh, b_hh):
@@ -103,66 +106,116 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
 
 
 # ---------------------------------------------------------------- the time loop
-def _run(mode, x_proj, h, c, w_hh, b_hh):
-    """Apply the step of ``mode`` over time; returns the list of steps."""
-    step, steps = _STEPS[mode], []
-    for t in range(x_proj.shape[0]):
-        s = step(x_proj[t], h, c, w_hh, b_hh)
-        steps.append(s)
-        h, c = s.h, s.c
-    return steps
+# A batch of sequences of different lengths is *packed* (see nn.utils.rnn.PackedSequence):
+# sorted by decreasing length, time step t holds the first batch_sizes[t] sequences, and the
+# rows of all steps are stacked, (sum(batch_sizes), features). A padded batch (L, N, .) is the
+# special case batch_sizes = (N,) * L. At step t only the first batch_sizes[t] rows of the
+# state advance; the others keep their value, so every row ends at its sequence's last step
+# (and, in reverse, starts at it from h0).
+def _offsets(batch_sizes):
+    """Row where each time step starts in the packed layout."""
+    offsets, start = [], 0
+    for n in batch_sizes:
+        offsets.append(start)
+        start += n
+    return offsets
+
+
+def _rows(state, n):
+    """The first n rows of a state (N, H): the sequences active at a step."""
+    return state if state is None or n == state.shape[0] else state[:n]
+
+
+def _merge(active, state):
+    """The state with its first rows replaced by ``active``."""
+    if state is None or active.shape[0] == state.shape[0]:
+        return active
+    return cat([active, state[active.shape[0]:]])
+
+
+def _run(mode, x_proj, h, c, w_hh, b_hh, w_hr, batch_sizes, reverse):
+    """Apply the step of ``mode`` over the packed ``x_proj``.
+
+    Returns, in time order, ``(step, h_prev, c_prev)`` per time step (the step's result and
+    the active rows of the state it started from), and the final ``h, c``.
+    """
+    step = _STEPS[mode] if w_hr is None else functools.partial(_lstm_step, w_hr=w_hr)
+    T = len(batch_sizes)
+    offsets, steps = _offsets(batch_sizes), [None] * T
+    for t in (range(T)[::-1] if reverse else range(T)):
+        n, start = batch_sizes[t], offsets[t]
+        h_prev, c_prev = _rows(h, n), _rows(c, n)
+        s = step(x_proj[start:start + n], h_prev, c_prev, w_hh, b_hh)
+        steps[t] = (s, h_prev, c_prev)
+        h, c = _merge(s.h, h), (None if c is None else _merge(s.c, c))
+    return steps, h, c
 
 
 class Recurrence(Function):
     """The recurrent part of one layer in one direction, as one node.
 
-    ``x_proj`` (L, N, gates*H) is the input projection ``W_ih x_t + b_ih`` of
-    every time step, ``h0`` (N, H) the initial state (and ``c0`` for LSTM, else
-    None), ``w_hh`` (gates*H, H), ``b_hh`` (gates*H,) or None. The output is the
-    state after every step, (L, N, H); for LSTM (L, N, 2H), h and c side by side.
+    ``x_proj`` (T, gates*H) is the input projection ``W_ih x_t + b_ih`` of every
+    time step, packed by ``batch_sizes`` (a padded (L, N, .) input flattened to
+    (L*N, .) with ``batch_sizes=(N,)*L``); ``h0`` (N, H_out) the initial state
+    (and ``c0`` (N, H) for LSTM, else None), ``w_hh`` (gates*H, H_out), ``b_hh``
+    (gates*H,) or None, ``w_hr`` (H_out, H) the LSTM's projection or None
+    (then H_out = H). The output (T + N, S) holds the state after every step, in
+    the packed layout, followed by the final state of each sequence; for LSTM
+    ``S = H_out + H``, h and c side by side, else ``S = H``.
     """
 
-    def forward(self, x_proj, h0, c0, w_hh, b_hh, *, mode):
+    def forward(self, x_proj, h0, c0, w_hh, b_hh, w_hr, *, mode, batch_sizes, reverse):
         xp = get_array_module(x_proj)
-        self.mode = mode
+        self.mode, self.batch_sizes, self.reverse = mode, batch_sizes, reverse
         # the step functions on constants: no graph is recorded, the arrays are kept for BPTT
-        self.steps = _run(mode, _const(x_proj), _const(h0), None if c0 is None else _const(c0),
-                          _const(w_hh), None if b_hh is None else _const(b_hh))
+        consts = [None if a is None else _const(a) for a in (x_proj, h0, c0, w_hh, b_hh, w_hr)]
+        self.steps, h, c = _run(mode, *consts, batch_sizes, reverse)
+        states = [(s.h, s.c) for s, _, _ in self.steps] + [(h, c)]
         if mode == 'LSTM':
-            return xp.stack([xp.concatenate([s.h.data, s.c.data], -1) for s in self.steps])
-        return xp.stack([s.h.data for s in self.steps])
+            return xp.concatenate([xp.concatenate([h.data, c.data], -1) for h, c in states])
+        return xp.concatenate([h.data for h, _ in states])
 
     def backward(self, grad):
-        x_proj, h0, c0, w_hh, b_hh = self.inputs
+        x_proj, h0, c0, w_hh, b_hh, w_hr = self.inputs
+        lstm, batch_sizes = self.mode == 'LSTM', self.batch_sizes
         # With create_graph the activations must be functions of the inputs, so the
         # forward is replayed with graph recording; otherwise the saved ones serve.
-        steps = _run(self.mode, x_proj, h0, c0, w_hh, b_hh) if is_grad_enabled() else self.steps
+        steps = self.steps
+        if is_grad_enabled():
+            steps = _run(self.mode, x_proj, h0, c0, w_hh, b_hh, w_hr, batch_sizes,
+                         self.reverse)[0]
         step_backward = _STEP_BACKWARDS[self.mode]
-        H = h0.shape[-1]
-        dh = dc = None                  # gradient flowing back into the previous state
-        d_x_proj, d_h_proj = [], []     # per step: d x_proj_t, d (W_hh h + b_hh)
-        for t in reversed(range(len(steps))):
-            g = grad[t]
-            if self.mode == 'LSTM':
-                g, gc = g[:, :H], g[:, H:]
-                dc = gc if dc is None else dc + gc
-            dh = g if dh is None else dh + g
-            h_prev = steps[t - 1].h if t else h0
-            c_prev = (steps[t - 1].c if t else c0) if self.mode == 'LSTM' else None
-            dx, dhw, dh_direct, dc = step_backward(dh, dc, steps[t], h_prev, c_prev)
-            dh = dhw @ w_hh if dh_direct is None else dh_direct + dhw @ w_hh
-            d_x_proj.append(dx)
-            d_h_proj.append(dhw)
-        d_h_proj = stack(d_h_proj[::-1])                                 # (L, N, G)
+        H_out, offsets = h0.shape[-1], _offsets(batch_sizes)
+        # gradient flowing back into the state (N, .), starting with that of the final state
+        dh = grad[x_proj.shape[0]:]
+        dh, dc = (dh[:, :H_out], dh[:, H_out:]) if lstm else (dh, None)
+        T = len(batch_sizes)
+        d_x_proj, d_h_proj, d_h_out = [None] * T, [None] * T, [None] * T
+        for t in (range(T) if self.reverse else range(T)[::-1]):     # processing order, backwards
+            n, start = batch_sizes[t], offsets[t]
+            s, h_prev, c_prev = steps[t]
+            g = grad[start:start + n]
+            dh_t = _rows(dh, n) + (g[:, :H_out] if lstm else g)
+            dc_t = _rows(dc, n) + g[:, H_out:] if lstm else None
+            if w_hr is not None:        # h = (o * tanh c) W_hr^T
+                d_h_out[t] = dh_t
+                dh_t = dh_t @ w_hr
+            dx, dhw, dh_direct, dc_t = step_backward(dh_t, dc_t, s, h_prev, c_prev)
+            dh_t = dhw @ w_hh if dh_direct is None else dh_direct + dhw @ w_hh
+            dh, dc = _merge(dh_t, dh), (None if dc is None else _merge(dc_t, dc))
+            d_x_proj[t], d_h_proj[t] = dx, dhw
+        d_h_proj = cat(d_h_proj)                                         # (T, G)
         need = self.needs_input_grad
-        d_w_hh = d_b_hh = None
+        d_w_hh = d_b_hh = d_w_hr = None
         if need[3]:
-            h_prev = stack([h0] + [s.h for s in steps[:-1]])             # (L, N, H)
-            d_w_hh = d_h_proj.reshape(-1, d_h_proj.shape[-1]).T @ h_prev.reshape(-1, H)
+            d_w_hh = d_h_proj.T @ cat([h_prev for _, h_prev, _ in steps])
         if need[4]:
-            d_b_hh = d_h_proj.sum((0, 1))
-        return (stack(d_x_proj[::-1]) if need[0] else None, dh if need[1] else None,
-                dc if need[2] else None, d_w_hh, d_b_hh)
+            d_b_hh = d_h_proj.sum(0)
+        if w_hr is not None and need[5]:
+            o_tanh_c = cat([s.acts[3] * s.acts[4] for s, _, _ in steps])
+            d_w_hr = cat(d_h_out).T @ o_tanh_c
+        return (cat(d_x_proj) if need[0] else None, dh if need[1] else None,
+                dc if need[2] else None, d_w_hh, d_b_hh, d_w_hr)
 
 
 # Each maps (dh, dc) at a step's output to (d x_proj, d (W_hh h + b_hh), the part of
@@ -197,34 +250,45 @@ _STEP_BACKWARDS = {'RNN_TANH': _rnn_tanh_backward, 'RNN_RELU': _rnn_relu_backwar
                    'LSTM': _lstm_backward, 'GRU': _gru_backward}
 
 
-def rnn_layer(input, hx, w_ih, w_hh, b_ih=None, b_hh=None, mode='RNN_TANH', reverse=False):
+def rnn_layer(input, hx, w_ih, w_hh, b_ih=None, b_hh=None, mode='RNN_TANH', reverse=False,
+              batch_sizes=None, w_hr=None):
     """Run one layer of ``mode`` ('RNN_TANH', 'RNN_RELU', 'LSTM', 'GRU') over a sequence.
 
     Args:
-        input: (L, N, in) - time first.
-        hx: the initial state (N, H), for LSTM a pair (h0, c0); None for zeros.
-        w_ih, w_hh, b_ih, b_hh: as the cells (``b_*`` may be None).
-        reverse: process the sequence from the last step to the first.
+        input: (L, N, in) - time first; or, with ``batch_sizes``, the data of a
+            packed batch (sum(batch_sizes), in) (see ``nn.utils.rnn.PackedSequence``).
+        hx: the initial state (N, H_out), for LSTM a pair (h0 (N, H_out), c0 (N, H));
+            None for zeros. N is ``batch_sizes[0]`` for a packed input.
+        w_ih, w_hh, b_ih, b_hh: as the cells (``b_*`` may be None); w_hh is (gates*H, H_out).
+        reverse: process each sequence from its last step to its first.
+        batch_sizes: how many sequences are active at each time step (non-increasing).
+        w_hr: LSTM only, the projection (H_out, H) of ``proj_size``; None: H_out = H.
 
     Returns:
-        ``(output, h_n)`` with output (L, N, H) and h_n (N, H); for LSTM
+        ``(output, h_n)`` with output (L, N, H_out) (packed: (sum(batch_sizes), H_out))
+        and h_n (N, H_out), each sequence's state after its last step; for LSTM
         ``(output, (h_n, c_n))``. ``output[t]`` is the state after reading
         ``input[t]`` in either direction.
     """
+    padded = batch_sizes is None
+    if padded:          # one packed step per time step, all N sequences active
+        batch_sizes = (input.shape[1],) * input.shape[0]
+        input = input.reshape(-1, input.shape[-1])
     # one matrix multiply projects every time step; only the recurrence loops
     x_proj = linear(input, w_ih, b_ih)
+    H_out = w_hh.shape[1]
     if hx is None:
-        h0 = zeros(input.shape[1], w_hh.shape[1], dtype=input.dtype, device=input.device)
-        c0 = h0 if mode == 'LSTM' else None
+        n = batch_sizes[0] if batch_sizes else 0
+        h0 = zeros(n, H_out, dtype=input.dtype, device=input.device)
+        c0 = zeros(n, w_hh.shape[0] // 4, dtype=input.dtype, device=input.device) \
+            if mode == 'LSTM' else None
     else:
         h0, c0 = hx if mode == 'LSTM' else (hx, None)
-    if reverse:
-        x_proj = x_proj.flip(0)
-    states = Recurrence.apply(x_proj, h0, c0, w_hh, b_hh, mode=mode)
-    last = states[-1]
-    if reverse:
-        states = states.flip(0)
+    out = Recurrence.apply(x_proj, h0, c0, w_hh, b_hh, w_hr, mode=mode,
+                           batch_sizes=tuple(batch_sizes), reverse=reverse)
+    states, last = out[:x_proj.shape[0]], out[x_proj.shape[0]:]
+    if padded:
+        states = states.reshape(len(batch_sizes), -1, states.shape[-1])
     if mode != 'LSTM':
         return states, last
-    H = h0.shape[-1]
-    return states[..., :H], (last[:, :H], last[:, H:])
+    return states[..., :H_out], (last[:, :H_out], last[:, H_out:])

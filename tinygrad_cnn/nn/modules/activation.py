@@ -11,7 +11,8 @@ from .module import Module
 
 __all__ = ['ReLU', 'ReLU6', 'LeakyReLU', 'PReLU', 'ELU', 'SELU', 'CELU', 'GELU', 'SiLU', 'Mish',
            'Softplus', 'Sigmoid', 'LogSigmoid', 'Hardsigmoid', 'Hardswish', 'Tanh', 'Hardtanh',
-           'Softsign', 'Tanhshrink', 'Threshold', 'GLU', 'Softmax', 'Softmin', 'LogSoftmax']
+           'Softsign', 'Tanhshrink', 'Threshold', 'GLU', 'Softmax', 'Softmin', 'LogSoftmax',
+           'Softmax2d', 'Hardshrink', 'Softshrink', 'RReLU']
 
 
 class _Inplace(Module):
@@ -298,3 +299,59 @@ class LogSoftmax(Module):
 
     def extra_repr(self):
         return f'dim={self.dim}'
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of ``(N, C, H, W)`` or ``(C, H, W)`` at every position."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             f"instead")
+        return F.softmax(input, -3)
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return f'{self.lambd}'
+
+
+class Softshrink(Module):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return f'{self.lambd}'
+
+
+class RReLU(Module):
+    """Randomised leaky ReLU: negative slopes drawn from U(lower, upper) in training, the
+    fixed slope (lower + upper) / 2 in evaluation."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training)
+
+    def extra_repr(self):
+        return f'lower={self.lower}, upper={self.upper}' + (', inplace=True' if self.inplace
+                                                            else '')

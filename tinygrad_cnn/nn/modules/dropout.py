@@ -2,7 +2,8 @@
 from .. import functional as F
 from .module import Module
 
-__all__ = ['Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d']
+__all__ = ['Dropout', 'Dropout1d', 'Dropout2d', 'Dropout3d', 'AlphaDropout',
+           'FeatureAlphaDropout']
 
 
 class _DropoutNd(Module):
@@ -46,3 +47,18 @@ class Dropout3d(_DropoutNd):
 
     def forward(self, input):
         return F.dropout3d(input, self.p, self.training)
+
+
+class AlphaDropout(_DropoutNd):
+    """Dropout for SELU networks: dropped elements go to SELU's saturation value and an
+    affine map keeps zero mean and unit variance (in training)."""
+
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """:class:`AlphaDropout` of whole channels of ``(N, C, *)`` input."""
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training)

@@ -15,9 +15,9 @@ import itertools
 import numpy as np
 
 from ...autograd import Function, is_grad_enabled, no_grad
-from ...backend import to_device
+from ...backend import get_array_module, normalize_device, to_device
 from ...tensor import Tensor, _parse_to_args
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
 __all__ = ['Module']
 
@@ -96,6 +96,14 @@ class Module:
         set_('_forward_hooks', {})
         set_('_backward_pre_hooks', {})
         set_('_backward_hooks', {})
+        # ids of the forward hooks registered with_kwargs / always_call
+        set_('_forward_pre_hooks_with_kwargs', set())
+        set_('_forward_hooks_with_kwargs', set())
+        set_('_forward_hooks_always_called', set())
+        set_('_state_dict_pre_hooks', {})
+        set_('_state_dict_hooks', {})
+        set_('_load_state_dict_pre_hooks', {})
+        set_('_load_state_dict_post_hooks', {})
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
@@ -109,7 +117,15 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def _call_with_hooks(self, args, kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError(f"forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+                continue
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
@@ -117,14 +133,25 @@ class Module:
         if (self._backward_hooks or self._backward_pre_hooks) and is_grad_enabled():
             backward_hook = _BackwardHook(self)
             args = backward_hook.setup_inputs(args)
-        output = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
+        try:
+            output = self.forward(*args, **kwargs)
+        except Exception:
+            for key, hook in list(self._forward_hooks.items()):   # always_call hooks still run
+                if key in self._forward_hooks_always_called:
+                    self._run_forward_hook(key, hook, args, kwargs, None)
+            raise
+        for key, hook in list(self._forward_hooks.items()):
+            result = self._run_forward_hook(key, hook, args, kwargs, output)
             if result is not None:
                 output = result
         if backward_hook is not None:
             output = backward_hook.setup_outputs(output)
         return output
+
+    def _run_forward_hook(self, key, hook, args, kwargs, output):
+        if key in self._forward_hooks_with_kwargs:
+            return hook(self, args, kwargs, output)
+        return hook(self, args, output)
 
     # ------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -149,11 +176,14 @@ class Module:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
                                 f"'{name}' (nn.Module or None expected)")
             self._modules[name] = None
-        elif params is not None and name in self._buffers:
+        elif params is not None and (isinstance(value, Buffer) or name in self._buffers):
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 "(Tensor or None expected)")
-            self._buffers[name] = value
+            if isinstance(value, Buffer):       # nn.Buffer: registers, with its persistence
+                self.register_buffer(name, value, value.persistent)
+            else:
+                self._buffers[name] = value
         else:
             super().__setattr__(name, value)
 
@@ -310,6 +340,22 @@ class Module:
     def get_buffer(self, target):
         return self._get_member(target, '_buffers', 'buffer')
 
+    def set_submodule(self, target, module, strict=False):
+        """Put ``module`` at dotted path ``target`` (e.g. ``'features.0'``), replacing what is
+        there; with ``strict`` the target must already be a submodule."""
+        if target == '':
+            raise ValueError("set_submodule: cannot set the submodule without a target name")
+        if not isinstance(module, Module):
+            raise ValueError(f"set_submodule: `module` is not an nn.Module, found "
+                             f"{type(module).__name__}")
+        parent_path, _, name = target.rpartition('.')
+        parent = self.get_submodule(parent_path)
+        if strict and not isinstance(getattr(parent, name, None), Module):
+            raise AttributeError(f"{type(parent).__name__} has no submodule `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), (Module, type(None))):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     # ------------------------------------------------------------ modes and grads
     def train(self, mode=True):
         """Set training mode (dropout active, BatchNorm uses batch statistics) recursively."""
@@ -347,18 +393,19 @@ class Module:
         return self
 
     # ------------------------------------------------------------ dtype and device
-    def _apply(self, convert):
+    def _apply(self, convert, recurse=True):
         """Replace the array of every parameter, buffer and gradient by ``convert(array)``, in
         place, so optimisers that hold the Parameters keep working."""
-        for t in itertools.chain(self.parameters(), self.buffers()):
+        for t in itertools.chain(self.parameters(recurse), self.buffers(recurse)):
             t.data = convert(t.data)
             if t.grad is not None:
                 t.grad.data = convert(t.grad.data)
         return self
 
-    def to(self, *args, device=None, dtype=None):
+    def to(self, *args, device=None, dtype=None, non_blocking=False, memory_format=None):
         """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(tensor)``: in place,
-        returns self. Only floating-point parameters and buffers change dtype."""
+        returns self. Only floating-point parameters and buffers change dtype.
+        ``non_blocking`` and ``memory_format`` are accepted and change nothing here."""
         dtype, device = _parse_to_args(args, dtype, device)
         if dtype is not None and dtype.kind not in 'fc':
             raise TypeError(f"Module.to only accepts floating point dtypes, but got desired "
@@ -379,6 +426,26 @@ class Module:
     def half(self):
         return self.to(np.float16)
 
+    def type(self, dst_type):
+        """Cast *all* parameters and buffers (integer ones too) to ``dst_type``; returns self."""
+        dtype = np.dtype(dst_type)
+        return self._apply(lambda array: array.astype(dtype, copy=False))
+
+    def to_empty(self, *, device=None, recurse=True):
+        """Give every parameter and buffer new, uninitialised (here: zeroed) memory on
+        ``device``; returns self."""
+        def convert(array):
+            array = array if device is None else to_device(array, normalize_device(device))
+            return get_array_module(array).zeros_like(array)
+        return self._apply(convert, recurse)
+
+    def compile(self, *args, **kwargs):
+        """A no-op here (there is no compiler): code written for PyTorch 2 runs unchanged."""
+
+    def share_memory(self):
+        """A no-op here (numpy arrays need no shared-memory move); returns self."""
+        return self
+
     def cpu(self):
         return self.to('cpu')
 
@@ -395,48 +462,96 @@ class Module:
             if b is not None and name not in self._non_persistent_buffers_set:
                 yield name, b
 
-    def _state_items(self, prefix=''):
-        """(key, tensor) for the whole tree in PyTorch's order: own parameters, own buffers,
-        then each child. Like PyTorch, a module shared by two parents appears under both."""
-        for name, t in self._local_state():
-            yield prefix + name, t
-        for name, module in self._modules.items():
-            if module is not None:
-                yield from module._state_items(prefix + name + '.')
+    def _has_extra_state(self):
+        return type(self).get_extra_state is not Module.get_extra_state
+
+    def get_extra_state(self):
+        """Override to save extra (picklable) state in ``state_dict`` under ``'_extra_state'``;
+        ``set_extra_state`` receives it back in ``load_state_dict``."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never "
+                           "be called: override get_extra_state to return the extra state")
+
+    def set_extra_state(self, state):
+        """Restore what ``get_extra_state`` returned (override both together)."""
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never "
+                           "be called: override set_extra_state together with get_extra_state")
 
     def state_dict(self, *, destination=None, prefix='', keep_vars=False):
         """An OrderedDict of parameter and persistent buffer Tensors by dotted name.
 
         The Tensors share memory with the module (detached unless ``keep_vars``);
-        save a copy (``{k: v.numpy().copy() ...}``) to keep a snapshot.
+        save a copy (``{k: v.numpy().copy() ...}``) to keep a snapshot. Each module adds
+        ``'<prefix>_extra_state'`` when it overrides ``get_extra_state``, and runs its
+        state-dict hooks around its own part.
         """
         destination = collections.OrderedDict() if destination is None else destination
-        for key, t in self._state_items(prefix):
-            destination[key] = t if keep_vars else t.detach()
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
+        for name, t in self._local_state():
+            lazy = isinstance(t, (UninitializedParameter, UninitializedBuffer))   # kept as is
+            destination[prefix + name] = t if keep_vars or lazy else t.detach()
+        if self._has_extra_state():
+            destination[prefix + '_extra_state'] = self.get_extra_state()
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(destination=destination, prefix=prefix + name + '.',
+                                  keep_vars=keep_vars)
+        for hook in self._state_dict_hooks.values():
+            if hook(self, destination, prefix, {}) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
 
-    def load_state_dict(self, state_dict, strict=True):
+    def _state_targets(self, prefix=''):
+        """(key, module, name) of every entry ``load_state_dict`` fills, in state_dict order
+        (name None: the module's extra state), and (prefix, module) of the modules."""
+        targets, modules = [], []
+
+        def walk(module, prefix):
+            modules.append((prefix, module))
+            targets.extend((prefix + name, module, name) for name, _ in module._local_state())
+            if module._has_extra_state():
+                targets.append((prefix + '_extra_state', module, None))
+            for name, child in module._modules.items():
+                if child is not None:
+                    walk(child, prefix + name + '.')
+        walk(self, prefix)
+        return targets, modules
+
+    def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy parameters and buffers from ``state_dict`` (Tensors or numpy arrays) in place.
 
-        Everything is checked first: with ``strict`` missing and unexpected keys
-        are errors, and a shape mismatch always is; a RuntimeError lists them
-        all and nothing is changed. Returns ``(missing_keys, unexpected_keys)``.
+        Everything is checked first: a shape mismatch is an error and so, with ``strict``,
+        are missing and unexpected keys; a RuntimeError lists them all and nothing is
+        changed (unless load-state-dict post-hooks are registered: they run after loading
+        and may clear the key lists, so strict key errors are raised after them, as in
+        PyTorch). ``assign=True`` makes the module hold the given tensors instead of copying
+        into its own (each Parameter keeps its ``requires_grad``). Uninitialised parameters
+        of lazy modules take the checkpoint's shape. Returns ``(missing_keys, unexpected_keys)``.
         """
-        own = dict(self._state_items())
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        if strict and missing:
-            errors.append('Missing key(s) in state_dict: '
-                          + ', '.join(f'"{k}"' for k in missing) + '. ')
-        if strict and unexpected:
-            errors.append('Unexpected key(s) in state_dict: '
-                          + ', '.join(f'"{k}"' for k in unexpected) + '. ')
-        values = {}
-        for key, t in own.items():
+        state_dict = collections.OrderedDict(state_dict)    # pre-hooks may edit this copy
+        missing, unexpected, errors = [], [], []
+        targets, modules = self._state_targets()
+        for prefix, module in modules:
+            for hook in module._load_state_dict_pre_hooks.values():
+                hook(module, state_dict, prefix, {}, strict, missing, unexpected, errors)
+        missing += [key for key, _, _ in targets if key not in state_dict]
+        known = {key for key, _, _ in targets}
+        unexpected += [k for k in state_dict if k not in known]
+        values = []
+        for key, module, name in targets:
             if key not in state_dict:
                 continue
             value = state_dict[key]
+            if name is None:                               # extra state: any object
+                values.append((module, name, value))
+                continue
+            t = getattr(module, name)
+            lazy = (UninitializedParameter, UninitializedBuffer)
+            if isinstance(value, lazy):                    # from a lazy module never called
+                if not isinstance(t, lazy):
+                    errors.append(f'While copying the parameter named "{key}": the checkpoint '
+                                  'holds an uninitialized parameter (a lazy module never called)')
+                continue                                   # lazy into lazy: stays lazy
             if isinstance(value, Tensor):
                 value = value.data
             elif isinstance(value, (np.ndarray, np.generic)):
@@ -445,27 +560,87 @@ class Module:
                 errors.append(f'While copying the parameter named "{key}", expected Tensor or '
                               f'numpy array from checkpoint but received {type(value).__name__}')
                 continue
-            if tuple(value.shape) != tuple(t.shape):
+            if not isinstance(t, lazy) and tuple(value.shape) != tuple(t.shape):
                 errors.append(f'size mismatch for {key}: copying a param with shape '
                               f'{tuple(value.shape)} from checkpoint, the shape in current model '
                               f'is {tuple(t.shape)}.')
-            values[key] = value
-        if errors:
-            raise RuntimeError(f'Error(s) in loading state_dict for {type(self).__name__}:\n\t'
-                               + '\n\t'.join(errors))
+            values.append((module, name, value))
+        post_hooks = [(m, h) for _, m in modules for h in m._load_state_dict_post_hooks.values()]
+        if errors or strict and (missing or unexpected) and not post_hooks:
+            self._raise_load_errors(errors, strict, missing, unexpected)
         with no_grad():
-            for key, value in values.items():
-                own[key].copy_(value)
-        return _IncompatibleKeys(missing, unexpected)
+            for module, name, value in values:
+                if name is None:
+                    module.set_extra_state(value)
+                    continue
+                t = getattr(module, name)
+                if isinstance(t, (UninitializedParameter, UninitializedBuffer)):
+                    t.materialize(value.shape)
+                if not assign:
+                    t.copy_(value)
+                elif name in module._parameters:
+                    module._parameters[name] = Parameter(value, requires_grad=t.requires_grad)
+                else:
+                    module._buffers[name] = Tensor(value)
+        result = _IncompatibleKeys(missing, unexpected)
+        for module, hook in post_hooks:
+            if hook(module, result) is not None:
+                raise RuntimeError("load_state_dict post-hook must return None")
+        if strict and (missing or unexpected):
+            self._raise_load_errors([], strict, missing, unexpected)
+        return result
+
+    def _raise_load_errors(self, errors, strict, missing, unexpected):
+        head = []
+        if strict and missing:
+            head.append('Missing key(s) in state_dict: '
+                        + ', '.join(f'"{k}"' for k in missing) + '. ')
+        if strict and unexpected:
+            head.append('Unexpected key(s) in state_dict: '
+                        + ', '.join(f'"{k}"' for k in unexpected) + '. ')
+        raise RuntimeError(f'Error(s) in loading state_dict for {type(self).__name__}:\n\t'
+                           + '\n\t'.join(head + errors))
 
     # ------------------------------------------------------------ hooks
-    def register_forward_pre_hook(self, hook, *, prepend=False):
-        """``hook(module, args)`` runs before ``forward``; it may return replacement args."""
-        return _add_hook(self._forward_pre_hooks, hook, prepend)
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` runs before ``forward``; it may return replacement args.
+        ``with_kwargs``: ``hook(module, args, kwargs)`` returning None or ``(args, kwargs)``."""
+        handle = _add_hook(self._forward_pre_hooks, hook, prepend)
+        if with_kwargs:
+            self._forward_pre_hooks_with_kwargs.add(handle.id)
+        return handle
 
-    def register_forward_hook(self, hook, *, prepend=False):
-        """``hook(module, args, output)`` runs after ``forward``; it may return a new output."""
-        return _add_hook(self._forward_hooks, hook, prepend)
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, args, output)`` runs after ``forward``; it may return a new output.
+        ``with_kwargs``: ``hook(module, args, kwargs, output)``; ``always_call``: it also runs
+        (with output None) when ``forward`` raises."""
+        handle = _add_hook(self._forward_hooks, hook, prepend)
+        if with_kwargs:
+            self._forward_hooks_with_kwargs.add(handle.id)
+        if always_call:
+            self._forward_hooks_always_called.add(handle.id)
+        return handle
+
+    def register_state_dict_pre_hook(self, hook):
+        """``hook(module, prefix, keep_vars)`` runs before this module adds its entries to
+        ``state_dict``."""
+        return _add_hook(self._state_dict_pre_hooks, hook, False)
+
+    def register_state_dict_post_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after this module's part
+        of ``state_dict`` is done; it may edit ``state_dict`` in place."""
+        return _add_hook(self._state_dict_hooks, hook, False)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` runs before loading; it may edit ``state_dict`` (a copy
+        of the caller's) in place, e.g. to rename old keys."""
+        return _add_hook(self._load_state_dict_pre_hooks, hook, False)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """``hook(module, incompatible_keys)`` runs after loading; it may edit the
+        ``missing_keys``/``unexpected_keys`` lists in place (strict checks see the result)."""
+        return _add_hook(self._load_state_dict_post_hooks, hook, False)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         """``hook(module, grad_output)`` runs when the gradient w.r.t. the output is known; it
@@ -480,6 +655,8 @@ class Module:
         with one input that requires grad, the usual case for layers.
         """
         return _add_hook(self._backward_hooks, hook, prepend)
+
+    register_backward_hook = register_full_backward_hook   # PyTorch's deprecated older name
 
     # ------------------------------------------------------------ printing
     def extra_repr(self):

@@ -17,7 +17,7 @@ from ..parameter import Parameter
 from .module import Module
 
 __all__ = ['BatchNorm1d', 'BatchNorm2d', 'BatchNorm3d', 'InstanceNorm1d', 'InstanceNorm2d',
-           'InstanceNorm3d', 'LayerNorm', 'GroupNorm', 'LocalResponseNorm']
+           'InstanceNorm3d', 'LayerNorm', 'GroupNorm', 'LocalResponseNorm', 'RMSNorm']
 
 
 def _register_affine(module, shape, affine, bias, dtype, device):
@@ -194,6 +194,34 @@ class LayerNorm(Module):
     def extra_repr(self):
         return (f'{self.normalized_shape}, eps={self.eps}, '
                 f'elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}')
+
+
+class RMSNorm(Module):
+    """Divide each sample by the root mean square over its trailing dims ``normalized_shape``
+    (``eps=None``: the dtype's machine epsilon), times ``weight`` (1s, when
+    ``elementwise_affine``)."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) \
+            else tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        weight = Parameter(ones(self.normalized_shape, dtype=dtype, device=device)) \
+            if elementwise_affine else None
+        self.register_parameter('weight', weight)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f'{self.normalized_shape}, eps={self.eps}, '
+                f'elementwise_affine={self.elementwise_affine}')
 
 
 class GroupNorm(Module):

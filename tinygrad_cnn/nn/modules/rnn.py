@@ -16,6 +16,7 @@ from .. import init
 from ..functional import rnn as R
 from ..functional.dropout import dropout
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
 __all__ = ['RNNCellBase', 'RNNCell', 'LSTMCell', 'GRUCell', 'RNNBase', 'RNN', 'LSTM', 'GRU']
@@ -166,22 +167,37 @@ class RNNBase(Module):
 
     Parameters per layer ``k`` and direction (suffix ``_reverse`` for the
     backward direction), registered in PyTorch's order: ``weight_ih_l{k}``
-    (gates*H, in_k), ``weight_hh_l{k}`` (gates*H, H), ``bias_ih_l{k}``,
-    ``bias_hh_l{k}`` (gates*H,); ``in_k`` is ``input_size`` for the first layer
-    and ``H * num_directions`` after.
+    (gates*H, in_k), ``weight_hh_l{k}`` (gates*H, H_out), ``bias_ih_l{k}``,
+    ``bias_hh_l{k}`` (gates*H,), and for an LSTM with ``proj_size > 0``
+    ``weight_hr_l{k}`` (proj_size, H); ``H_out`` is ``proj_size`` if set, else
+    H, and ``in_k`` is ``input_size`` for the first layer and
+    ``H_out * num_directions`` after.
 
     ``forward(input, hx=None)``: input (L, N, input_size), or (N, L, input_size)
-    with ``batch_first``, or unbatched (L, input_size); hx (num_layers *
-    num_directions, N, H) (or (num_layers * num_directions, H) unbatched), zeros
-    if None; LSTM takes and returns a pair (h, c). Returns ``(output, h_n)``:
-    output (L, N, num_directions * H) (batch first if ``batch_first``) holds the
-    last layer's state at every step, h_n every layer's final state.
+    with ``batch_first``, or unbatched (L, input_size), or a
+    :class:`~tinygrad_cnn.nn.utils.rnn.PackedSequence`; hx (num_layers *
+    num_directions, N, H_out) (or (num_layers * num_directions, H_out)
+    unbatched), zeros if None; LSTM takes and returns a pair (h, c), c with H
+    features. Returns ``(output, h_n)``: output (L, N, num_directions * H_out)
+    (batch first if ``batch_first``; a PackedSequence for a packed input) holds
+    the last layer's state at every step, h_n every layer's final state (for a
+    packed input, each sequence's state after its last step, in the original
+    batch order).
     """
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         name = type(self).__name__
         _check_sizes(name, input_size, hidden_size)
+        if proj_size and mode != 'LSTM':
+            raise ValueError(f"{name}: proj_size argument is only supported for LSTM, not RNN or "
+                             f"GRU")
+        if proj_size < 0:
+            raise ValueError(f"{name}: proj_size should be a positive integer or zero to disable "
+                             f"projections, got {proj_size}")
+        if proj_size >= hidden_size:
+            raise ValueError(f"{name}: proj_size has to be smaller than hidden_size, got "
+                             f"proj_size={proj_size} and hidden_size={hidden_size}")
         if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers <= 0:
             raise ValueError(f"{name}: num_layers must be an integer greater than zero, got "
                              f"{num_layers!r}")
@@ -198,17 +214,22 @@ class RNNBase(Module):
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = proj_size
         gates = {'LSTM': 4, 'GRU': 3}.get(mode, 1) * hidden_size
         directions = 2 if bidirectional else 1
-        # names of (w_ih, w_hh[, b_ih, b_hh]) per layer and direction, in registration order
+        out_size = proj_size or hidden_size
+        # names of (w_ih, w_hh[, b_ih, b_hh][, w_hr]) per layer and direction, in
+        # registration order
         self._all_weights = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else out_size * directions
             for direction in range(directions):
                 suffix = f"_l{layer}{'_reverse' if direction else ''}"
-                shapes = {'weight_ih': (gates, layer_input), 'weight_hh': (gates, hidden_size)}
+                shapes = {'weight_ih': (gates, layer_input), 'weight_hh': (gates, out_size)}
                 if bias:
                     shapes.update(bias_ih=(gates,), bias_hh=(gates,))
+                if proj_size:
+                    shapes.update(weight_hr=(proj_size, hidden_size))
                 for kind, shape in shapes.items():
                     setattr(self, kind + suffix,
                             Parameter(empty(shape, dtype=dtype, device=device)))
@@ -226,11 +247,13 @@ class RNNBase(Module):
 
     @property
     def all_weights(self):
-        """The parameters as a list per layer and direction: [w_ih, w_hh(, b_ih, b_hh)]."""
+        """The parameters as a list per layer and direction: [w_ih, w_hh(, b_ih, b_hh)(, w_hr)]."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
     def extra_repr(self):
         s = f'{self.input_size}, {self.hidden_size}'
+        if self.proj_size != 0:
+            s += f', proj_size={self.proj_size}'
         if self.num_layers != 1:
             s += f', num_layers={self.num_layers}'
         if self.bias is not True:
@@ -243,18 +266,17 @@ class RNNBase(Module):
             s += f', bidirectional={self.bidirectional}'
         return s
 
-    def _initial_states(self, input, hx, unbatched):
-        """hx checked, as batches, split per layer and direction: h (N, H), (h, c) for LSTM,
-        or None for zeros."""
+    def _initial_states(self, n, hx, unbatched, sorted_indices):
+        """hx checked, as batches of n, put in the sorted order of a packed input and split per
+        layer and direction: h (n, H_out), (h, c) for LSTM, or None for zeros."""
         op = type(self).__name__
-        n_states = 2 if self.mode == 'LSTM' else 1
-        shape = ((2 if self.bidirectional else 1) * self.num_layers, input.shape[1],
-                 self.hidden_size)
+        lstm = self.mode == 'LSTM'
+        count = (2 if self.bidirectional else 1) * self.num_layers
         if hx is None:
-            return [None] * shape[0]
-        if self.mode == 'LSTM' and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            return [None] * count
+        if lstm and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
             raise TypeError(f"{op}: hx must be a pair (h_0, c_0), got {type(hx).__name__}")
-        states = list(hx) if self.mode == 'LSTM' else [hx]
+        states = list(hx) if lstm else [hx]
         for k, h in enumerate(states):
             want = 2 if unbatched else 3
             if h.ndim != want:
@@ -262,61 +284,81 @@ class RNNBase(Module):
                                    f"input, hx should also be {want}-D but got {h.ndim}-D tensor "
                                    f"(shape {tuple(h.shape)})")
             h = h.unsqueeze(1) if unbatched else h
+            shape = (count, n, (self.proj_size or self.hidden_size) if k == 0 else self.hidden_size)
             if tuple(h.shape) != shape:
                 expect = (shape[0], shape[2]) if unbatched else shape
-                raise RuntimeError(f"{op}: Expected hidden{f'[{k}]' if n_states > 1 else ''} size "
+                raise RuntimeError(f"{op}: Expected hidden{f'[{k}]' if lstm else ''} size "
                                    f"{expect}, got {tuple(states[k].shape)}")
             _check_dtype(op, h, 'hx', self.weight_hh_l0)
-            states[k] = h
-        if self.mode == 'LSTM':
-            return [(states[0][k], states[1][k]) for k in range(shape[0])]
-        return [states[0][k] for k in range(shape[0])]
+            # a packed batch is sorted by length: its states follow the same order
+            states[k] = h if sorted_indices is None else h.index_select(1, sorted_indices)
+        if lstm:
+            return [(states[0][k], states[1][k]) for k in range(count)]
+        return [states[0][k] for k in range(count)]
 
     def forward(self, input, hx=None):
         op = type(self).__name__
-        if input.ndim not in (2, 3):
-            raise ValueError(f"{op}: Expected input to be 2D or 3D, got {input.ndim}D tensor "
-                             f"(shape {tuple(input.shape)})")
-        if input.shape[-1] != self.input_size:
+        packed = isinstance(input, PackedSequence)
+        if packed:
+            data, batch_sizes, sorted_indices, unsorted_indices = input
+            batch_sizes, unbatched = [int(n) for n in batch_sizes.tolist()], False
+            if data.ndim != 2:
+                raise RuntimeError(f"{op}: input must have 2 dimensions, got {data.ndim} "
+                                   f"(PackedSequence data of shape {tuple(data.shape)})")
+        else:
+            if input.ndim not in (2, 3):
+                raise ValueError(f"{op}: Expected input to be 2D or 3D, got {input.ndim}D tensor "
+                                 f"(shape {tuple(input.shape)})")
+            sorted_indices = None
+            unbatched = input.ndim == 2
+            if unbatched:
+                input = input.unsqueeze(1)
+            elif self.batch_first:
+                input = input.transpose(0, 1)
+            L, N = input.shape[:2]
+            # the time-major (L, N, in) batch is a packed batch of N sequences of length L
+            data, batch_sizes = input.reshape(L * N, input.shape[-1]), [N] * L
+        if data.shape[-1] != self.input_size:
             raise RuntimeError(f"{op}: input.size(-1) must be equal to input_size. Expected "
-                               f"{self.input_size}, got {input.shape[-1]} "
-                               f"(input.shape={tuple(input.shape)})")
-        _check_dtype(op, input, 'input', self.weight_ih_l0)
-        unbatched = input.ndim == 2
-        if unbatched:
-            input = input.unsqueeze(1)
-        elif self.batch_first:
-            input = input.transpose(0, 1)
-        if input.shape[0] == 0:
+                               f"{self.input_size}, got {data.shape[-1]} "
+                               f"(input.shape={tuple(data.shape if packed else input.shape)})")
+        _check_dtype(op, data, 'input', self.weight_ih_l0)
+        if not packed and L == 0:
             raise RuntimeError(f"{op}: Expected sequence length to be larger than 0, got input "
                                f"of shape {tuple(input.shape)}")
-        states = self._initial_states(input, hx, unbatched)
+        states = self._initial_states(batch_sizes[0], hx, unbatched, sorted_indices)
         lstm = self.mode == 'LSTM'
         directions = 2 if self.bidirectional else 1
         last_h, last_c = [], []
         for layer in range(self.num_layers):
             if layer:       # between layers, in training only
-                input = dropout(input, self.dropout, self.training)
+                data = dropout(data, self.dropout, self.training)
             outputs = []
             for direction in range(directions):
                 k = layer * directions + direction
-                weights = [getattr(self, name) for name in self._all_weights[k]]
-                if not self.bias:
-                    weights += [None, None]
-                out, final = R.rnn_layer(input, states[k], *weights, mode=self.mode,
-                                         reverse=bool(direction))
+                w = {name[:name.index('_l')]: getattr(self, name) for name in self._all_weights[k]}
+                out, final = R.rnn_layer(data, states[k], w['weight_ih'], w['weight_hh'],
+                                         w.get('bias_ih'), w.get('bias_hh'), mode=self.mode,
+                                         reverse=bool(direction), batch_sizes=batch_sizes,
+                                         w_hr=w.get('weight_hr'))
                 outputs.append(out)
                 last_h.append(final[0] if lstm else final)
                 if lstm:
                     last_c.append(final[1])
-            input = outputs[0] if directions == 1 else cat(outputs, -1)
+            data = outputs[0] if directions == 1 else cat(outputs, -1)
         finals = [stack(last_h)] + ([stack(last_c)] if lstm else [])
-        if unbatched:
-            input = input.squeeze(1)
-            finals = [f.squeeze(1) for f in finals]
-        elif self.batch_first:
-            input = input.transpose(0, 1)
-        return input, (tuple(finals) if lstm else finals[0])
+        if packed:
+            if unsorted_indices is not None:        # back to the caller's batch order
+                finals = [f.index_select(1, unsorted_indices) for f in finals]
+            output = PackedSequence(data, input.batch_sizes, sorted_indices, unsorted_indices)
+        else:
+            output = data.reshape(L, N, data.shape[-1])
+            if unbatched:
+                output = output.squeeze(1)
+                finals = [f.squeeze(1) for f in finals]
+            elif self.batch_first:
+                output = output.transpose(0, 1)
+        return output, (tuple(finals) if lstm else finals[0])
 
 
 class RNN(RNNBase):
@@ -333,7 +375,7 @@ class RNN(RNNBase):
                              "Select from 'tanh' or 'relu'.")
         super().__init__('RNN_TANH' if nonlinearity == 'tanh' else 'RNN_RELU', input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device, dtype)
+                         device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
 
@@ -341,13 +383,16 @@ class LSTM(RNNBase):
     """LSTM layers; ``forward(input, (h_0, c_0)=None)`` returns ``output, (h_n, c_n)``.
 
     ``LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-    dropout=0.0, bidirectional=False)``; shapes as :class:`RNNBase`.
+    dropout=0.0, bidirectional=False, proj_size=0)``; shapes as :class:`RNNBase`.
+    With ``proj_size > 0`` the hidden state h is projected to ``proj_size``
+    features by ``weight_hr_l{k}`` after every step (the cell state c keeps
+    ``hidden_size``).
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__('LSTM', input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, device, dtype)
+                         bidirectional, proj_size, device, dtype)
 
 
 class GRU(RNNBase):
@@ -360,4 +405,4 @@ class GRU(RNNBase):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
         super().__init__('GRU', input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, device, dtype)
+                         bidirectional, device=device, dtype=dtype)

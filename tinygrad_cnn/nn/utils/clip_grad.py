@@ -23,10 +23,11 @@ def _grads(parameters):
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False):
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """The ``norm_type``-norm of all ``tensors`` together, as a 0-d Tensor (0 for none).
 
-    It is the norm of the per-tensor norms, so nothing is concatenated.
+    It is the norm of the per-tensor norms, so nothing is concatenated. ``foreach`` (here
+    and below) is accepted for PyTorch compatibility; there is one implementation.
     """
     if isinstance(tensors, Tensor):
         tensors = [tensors]
@@ -53,12 +54,12 @@ def _scale(grads, max_norm, total_norm):
             g.mul_(coef)
 
 
-def clip_grads_with_norm_(parameters, max_norm, total_norm):
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     """Scale the gradients by ``max_norm / (total_norm + 1e-6)`` where that is below 1."""
     _scale(_grads(parameters), max_norm, total_norm)
 
 
-def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Rescale the gradients of ``parameters`` so their joint norm is at most ``max_norm``.
 
     ``norm_type``: 2 (default), 1, any p, or ``float('inf')`` (largest |g|).
@@ -71,7 +72,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return total
 
 
-def clip_grad_value_(parameters, clip_value):
+def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element of ``parameters`` to ``[-clip_value, clip_value]`` in place."""
     clip_value = float(clip_value)
     with no_grad():
@@ -85,18 +86,21 @@ def parameters_to_vector(parameters):
 
 
 def vector_to_parameters(vec, parameters):
-    """Copy consecutive slices of the 1-d ``vec`` into ``parameters`` (in place, in order)."""
+    """Make ``parameters`` (in order) views of consecutive slices of the 1-d ``vec``.
+
+    As in PyTorch each parameter's data becomes the slice itself (sharing memory with
+    ``vec``, in ``vec``'s dtype); elements of ``vec`` past the parameters' total are unused.
+    """
     if not isinstance(vec, Tensor):
         raise TypeError(f"vector_to_parameters: expected vec to be a Tensor, got "
                         f"{type(vec).__name__}")
     parameters = list(parameters)
     total = sum(p.numel() for p in parameters)
-    if vec.ndim != 1 or vec.numel() != total:
-        raise RuntimeError(f"vector_to_parameters: expected a 1-d vec of {total} elements "
-                           f"(the parameters' total), got shape {tuple(vec.shape)}")
+    if vec.ndim != 1 or vec.numel() < total:
+        raise RuntimeError(f"vector_to_parameters: expected a 1-d vec of at least {total} "
+                           f"elements (the parameters' total), got shape {tuple(vec.shape)}")
     start = 0
-    with no_grad():
-        for p in parameters:
-            n = p.numel()
-            p.copy_(vec.data[start:start + n].reshape(p.shape))
-            start += n
+    for p in parameters:
+        n = p.numel()
+        p.data = vec.data[start:start + n].reshape(p.shape)
+        start += n
