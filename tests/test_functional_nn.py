@@ -479,6 +479,20 @@ def test_normalization_errors():
         F.instance_norm(tg.zeros(2, 3, 2), weight=tg.ones(2))
 
 
+@pytest.mark.parametrize("op", [
+    lambda x, p: F.batch_norm(x, None, None, p, training=True),
+    lambda x, p: F.batch_norm(x, p, tg.ones(3, dtype=p.dtype)),
+    lambda x, p: F.instance_norm(x, bias=p),
+    lambda x, p: F.group_norm(x, 3, p),
+    lambda x, p: F.layer_norm(x.transpose(1, 2), 3, p)])
+def test_normalization_refuses_mixed_dtypes(op):
+    # float32 input with float64 parameters (or the reverse) is an error in PyTorch, not a
+    # silent computation in float64
+    for x_dtype, p_dtype in ((tg.float32, tg.float64), (tg.float64, tg.float32)):
+        with pytest.raises(RuntimeError, match='mixed dtype'):
+            op(tg.randn(2, 3, 4, dtype=x_dtype), tg.ones(3, dtype=p_dtype))
+
+
 def test_local_response_norm_reference_values_from_pytorch():
     # torch.nn.functional.local_response_norm(x, 3, alpha=0.1, beta=0.75, k=1.0), torch 2.13
     x = tg.tensor(np.arange(20.0).reshape(2, 5, 1, 2) * 0.1 - 0.5)

@@ -24,10 +24,11 @@ from .tensor import (Tensor, arange, as_tensor, cat, chunk, clamp, concat, conca
                      randn_like, randperm, set_default_dtype, split, stack, tensor, where, zeros,
                      zeros_like, pow)
 from .tensor_math import einsum, float_power, tensordot, xlogy  # noqa: F401
-from .tensor import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes,  # noqa: F401
-                     broadcast_tensors, broadcast_to, bucketize, cartesian_prod, column_stack,
-                     combinations, dstack, hstack, isin, meshgrid, repeat_interleave, row_stack,
-                     searchsorted, std_mean, tril_indices, triu_indices, var_mean, vstack)
+from .tensor_index import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes,  # noqa: F401
+                           broadcast_tensors, broadcast_to, bucketize, cartesian_prod, column_stack,
+                           combinations, dstack, hstack, isin, meshgrid, repeat_interleave,
+                           row_stack, searchsorted, std_mean, tril_indices, triu_indices, var_mean,
+                           vstack)
 
 __version__ = '0.1.0'
 

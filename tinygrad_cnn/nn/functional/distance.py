@@ -7,7 +7,8 @@ vector is 0, as PyTorch's.
 """
 import numpy as np
 
-from ...tensor import _dim, _result_type, broadcast_tensors
+from ...tensor import _dim, _result_type
+from ...tensor_index import broadcast_tensors
 from .loss import ClampMinPassGrad
 
 __all__ = ['cosine_similarity', 'pairwise_distance', 'pdist']

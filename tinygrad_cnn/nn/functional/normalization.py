@@ -104,6 +104,20 @@ class Normalize(Function):
         return gx, gw, gb
 
 
+def _check_params(op, input, shape, **params):
+    """Each given parameter must have ``shape`` and input's dtype (PyTorch refuses mixed
+    dtypes on the CPU rather than silently computing in float64)."""
+    for name, t in params.items():
+        if t is None:
+            continue
+        if tuple(t.shape) != tuple(shape):
+            raise RuntimeError(f"{op}: expected {name} of shape {tuple(shape)} for input.shape="
+                               f"{tuple(input.shape)}, got {name}.shape={tuple(t.shape)}")
+        if t.dtype != input.dtype:
+            raise RuntimeError(f"{op}: mixed dtype: expected {name} to have input's dtype "
+                               f"{input.dtype}, got {name}.dtype={t.dtype}")
+
+
 def _channel_shape(input):
     """(1, C, 1, ...): per-channel parameters broadcast against (N, C, *)."""
     return (1, input.shape[1]) + (1,) * (input.ndim - 2)
@@ -122,11 +136,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: expected input of shape (N, C, *), got "
                          f"input.shape={tuple(input.shape)}")
     C = input.shape[1]
-    for name, t in (('running_mean', running_mean), ('running_var', running_var),
-                    ('weight', weight), ('bias', bias)):
-        if t is not None and tuple(t.shape) != (C,):
-            raise RuntimeError(f"batch_norm: expected {name} of shape ({C},) for input.shape="
-                               f"{tuple(input.shape)}, got {name}.shape={tuple(t.shape)}")
+    _check_params('batch_norm', input, (C,), running_mean=running_mean, running_var=running_var,
+                  weight=weight, bias=bias)
     shape = _channel_shape(input)
     if training:
         if input.numel() // C <= 1:
@@ -165,11 +176,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise ValueError(f"instance_norm: expected input of shape (N, C, *), got "
                          f"input.shape={tuple(input.shape)}")
     N, C = input.shape[:2]
-    for name, t in (('running_mean', running_mean), ('running_var', running_var),
-                    ('weight', weight), ('bias', bias)):
-        if t is not None and tuple(t.shape) != (C,):
-            raise RuntimeError(f"instance_norm: expected {name} of shape ({C},) for input.shape="
-                               f"{tuple(input.shape)}, got {name}.shape={tuple(t.shape)}")
+    _check_params('instance_norm', input, (C,), running_mean=running_mean,
+                  running_var=running_var, weight=weight, bias=bias)
     if not use_input_stats:
         if running_mean is None or running_var is None:
             raise RuntimeError("instance_norm: running_mean and running_var must be given when "
@@ -203,10 +211,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"layer_norm: expected input of shape (*, "
                            f"{', '.join(map(str, normalized_shape))}) for normalized_shape="
                            f"{normalized_shape}, got input.shape={tuple(input.shape)}")
-    for name, t in (('weight', weight), ('bias', bias)):
-        if t is not None and tuple(t.shape) != normalized_shape:
-            raise RuntimeError(f"layer_norm: expected {name} of shape {normalized_shape}, got "
-                               f"{name}.shape={tuple(t.shape)}")
+    _check_params('layer_norm', input, normalized_shape, weight=weight, bias=bias)
     # weight varies along the normalised axes, so the affine map is applied outside Normalize
     out = Normalize.apply(input, None, None, axes=tuple(range(input.ndim - k, input.ndim)),
                           eps=eps)
@@ -245,11 +250,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(f"group_norm: expected the number of channels of input (N, C, *) to be "
                            f"divisible by num_groups={num_groups}, got input.shape="
                            f"{tuple(input.shape)}")
-    C = input.shape[1]
-    for name, t in (('weight', weight), ('bias', bias)):
-        if t is not None and tuple(t.shape) != (C,):
-            raise RuntimeError(f"group_norm: expected {name} of shape ({C},), got "
-                               f"{name}.shape={tuple(t.shape)}")
+    _check_params('group_norm', input, (input.shape[1],), weight=weight, bias=bias)
     grouped = input.reshape(input.shape[0], num_groups, -1)
     out = Normalize.apply(grouped, None, None, axes=(2,), eps=eps).reshape(input.shape)
     shape = _channel_shape(input)
