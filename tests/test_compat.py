@@ -200,3 +200,20 @@ def test_factories_take_the_size_keyword():
     assert tg.randn(size=(2, 2), dtype=tg.float64).dtype is tg.float64
     with pytest.raises(TypeError, match="randn.*'size'"):
         tg.randn(2, size=(3,))
+
+
+def test_numpy_keyword_names_axis_and_keepdims():
+    # PyTorch accepts numpy's names wherever it takes dim/keepdim
+    x = tg.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    assert x.sum(axis=1).tolist() == [9.0, 12.0]
+    assert tg.sum(x, axis=0, keepdims=True).tolist() == [[5.0, 7.0, 9.0]]
+    assert x.max(axis=1).indices.tolist() == [1, 2]
+    assert x.argmax(axis=0).tolist() == [1, 0, 1]
+    assert x.mean(1, keepdims=True).shape == (2, 1)
+    assert tg.cat([x, x], axis=0).shape == (4, 3)
+    assert tg.stack([x, x], axis=2).shape == (2, 3, 2)
+    assert x.cumsum(axis=1).tolist() == [[1.0, 6.0, 9.0], [4.0, 6.0, 12.0]]
+    assert x.unsqueeze(axis=0).shape == (1, 2, 3)
+    y = tg.tensor([1.0, 2.0], requires_grad=True)
+    (y * y).sum(axis=0).backward()
+    assert y.grad.tolist() == [2.0, 4.0]

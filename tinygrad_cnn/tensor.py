@@ -7,6 +7,8 @@ The methods below are thin: they normalise arguments the PyTorch way and call
 the ops in :mod:`tinygrad_cnn.ops`.
 """
 import collections
+import functools
+import inspect
 import math
 
 import numpy as np
@@ -1872,3 +1874,35 @@ def manual_seed(seed):
     """Seed the global random number generator (weights, dropout, shuffling)."""
     from . import random as _random
     _random.manual_seed(seed)
+
+
+# ---------------------------------------------------------------- numpy's keyword names
+def _numpy_keywords(fn):
+    """Let ``fn`` also take numpy's keyword names, as PyTorch's functions do: ``axis`` for
+    ``dim`` and ``keepdims`` for ``keepdim`` (``x.sum(axis=1, keepdims=True)``)."""
+    @functools.wraps(fn)
+    def with_numpy_keywords(*args, **kwargs):
+        if 'axis' in kwargs:
+            kwargs['dim'] = kwargs.pop('axis')
+        if 'keepdims' in kwargs:
+            kwargs['keepdim'] = kwargs.pop('keepdims')
+        return fn(*args, **kwargs)
+    return with_numpy_keywords
+
+
+def _takes_dim(fn):
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return 'dim' in params or 'keepdim' in params
+
+
+# every method (and mixin method) with a ``dim`` or ``keepdim`` parameter, and tg.cat/stack
+for _cls in (Tensor, MathMethods, IndexMethods):
+    for _name, _fn in list(vars(_cls).items()):
+        if inspect.isfunction(_fn) and not _name.startswith('_') and _takes_dim(_fn) \
+                and getattr(Tensor, _name) is _fn:
+            setattr(Tensor, _name, _numpy_keywords(_fn))
+cat, stack, split, chunk = (_numpy_keywords(f) for f in (cat, stack, split, chunk))
+del _cls, _name, _fn
