@@ -14,7 +14,7 @@ so the method works with ``lr=1`` and no tuning of a step size.
 """
 from ..backend import get_array_module
 from ..tensor import tensor, zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 __all__ = ['Adadelta']
 
@@ -25,14 +25,10 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Adadelta: Invalid learning rate: {lr}")
+        check_hyperparameters('Adadelta', lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Adadelta: Invalid rho value: {rho}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Adadelta: Invalid epsilon value: {eps}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Adadelta: Invalid weight_decay value: {weight_decay}")
+        check_hyperparameters('Adadelta', eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize,
                         capturable=capturable, foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)

@@ -13,7 +13,7 @@ grows, the steps of all weights decay over training.
 """
 from ..backend import get_array_module
 from ..tensor import full_like, tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 __all__ = ['Adagrad']
 
@@ -26,12 +26,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
-        for name, value in (('learning rate', lr), ('lr_decay value', lr_decay),
-                            ('weight_decay value', weight_decay),
-                            ('initial_accumulator_value value', initial_accumulator_value),
-                            ('epsilon value', eps)):
-            if not 0.0 <= value:
-                raise ValueError(f"Adagrad: Invalid {name}: {value}")
+        check_hyperparameters('Adagrad', lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                              initial_accumulator_value=initial_accumulator_value, eps=eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)

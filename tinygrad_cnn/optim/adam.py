@@ -17,7 +17,7 @@ scale of its gradient.
 """
 from ..backend import get_array_module
 from ..tensor import tensor, zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 __all__ = ['Adam']
 
@@ -34,16 +34,7 @@ class Adam(Optimizer):
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
         name = type(self).__name__
-        if not 0.0 <= lr:
-            raise ValueError(f"{name}: Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"{name}: Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"{name}: Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"{name}: Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"{name}: Invalid weight_decay value: {weight_decay}")
+        check_hyperparameters(name, lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach, capturable=capturable,
                         differentiable=differentiable, fused=fused,

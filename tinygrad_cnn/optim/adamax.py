@@ -13,7 +13,7 @@ The max needs no bias correction and is robust to rare huge gradients
 """
 from ..backend import get_array_module
 from ..tensor import tensor, zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 __all__ = ['Adamax']
 
@@ -24,15 +24,7 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Adamax: Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Adamax: Invalid epsilon value: {eps}")
-        for i in (0, 1):
-            if not 0.0 <= betas[i] < 1.0:
-                raise ValueError(f"Adamax: Invalid beta parameter at index {i}: {betas[i]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Adamax: Invalid weight_decay value: {weight_decay}")
+        check_hyperparameters('Adamax', lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)

@@ -17,7 +17,7 @@ average of the iterates since step ``t0``, which converges faster in theory
 scalars, as in PyTorch.
 """
 from ..tensor import tensor, zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 __all__ = ['ASGD']
 
@@ -28,10 +28,7 @@ class ASGD(Optimizer):
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"ASGD: Invalid learning rate: {lr}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"ASGD: Invalid weight_decay value: {weight_decay}")
+        check_hyperparameters('ASGD', lr=lr, weight_decay=weight_decay)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
                         foreach=foreach, maximize=maximize, differentiable=differentiable,
                         capturable=capturable)

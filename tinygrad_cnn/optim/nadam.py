@@ -18,7 +18,7 @@ running average and the current gradient directly.
 """
 from ..backend import get_array_module
 from ..tensor import tensor, zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 __all__ = ['NAdam']
 
@@ -31,17 +31,8 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"NAdam: Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"NAdam: Invalid epsilon value: {eps}")
-        for i in (0, 1):
-            if not 0.0 <= betas[i] < 1.0:
-                raise ValueError(f"NAdam: Invalid beta parameter at index {i}: {betas[i]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"NAdam: Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= momentum_decay:
-            raise ValueError(f"NAdam: Invalid momentum_decay value: {momentum_decay}")
+        check_hyperparameters('NAdam', lr=lr, eps=eps, betas=betas, weight_decay=weight_decay,
+                              momentum_decay=momentum_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         momentum_decay=momentum_decay,
                         decoupled_weight_decay=decoupled_weight_decay, maximize=maximize,

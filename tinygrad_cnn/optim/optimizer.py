@@ -50,6 +50,20 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 
+
+def check_hyperparameters(op, **values):
+    """PyTorch's argument checks, in the order given: each value must be >= 0, each of
+    ``betas`` in [0, 1). The ValueError names the optimizer, the argument and the value
+    (``Adam: Invalid learning rate: -1``)."""
+    for name, value in values.items():
+        if name == 'betas':
+            for i, beta in enumerate(value):
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(f"{op}: Invalid beta parameter at index {i}: {beta}")
+        elif not 0.0 <= value:
+            label = {'lr': 'learning rate', 'eps': 'epsilon value'}.get(name, f"{name} value")
+            raise ValueError(f"{op}: Invalid {label}: {value}")
+
 # hooks run around the step() of every optimizer
 _global_step_pre_hooks = OrderedDict()
 _global_step_post_hooks = OrderedDict()

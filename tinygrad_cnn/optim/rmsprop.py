@@ -16,7 +16,7 @@ so the steps do not shrink to zero.
 """
 from ..backend import get_array_module
 from ..tensor import tensor, zeros_like
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 __all__ = ['RMSprop']
 
@@ -31,11 +31,8 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        for name, value in (('learning rate', lr), ('epsilon value', eps),
-                            ('momentum value', momentum), ('weight_decay value', weight_decay),
-                            ('alpha value', alpha)):
-            if not 0.0 <= value:
-                raise ValueError(f"RMSprop: Invalid {name}: {value}")
+        check_hyperparameters('RMSprop', lr=lr, eps=eps, momentum=momentum,
+                              weight_decay=weight_decay, alpha=alpha)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
