@@ -303,7 +303,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         # the weights are returned, so they are formed here (a plain softmax, as PyTorch:
         # rows with every key masked are NaN)
         scores = (q * math.sqrt(1.0 / head_dim)) @ k.transpose(-2, -1)
-        if is_causal and attn_mask is None:
+        if is_causal and attn_mask is None:      # PyTorch's own error, word for word
             raise AssertionError("FIXME: is_causal not implemented for need_weights")
         if attn_mask is not None:
             scores = attn_mask + scores
