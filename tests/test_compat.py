@@ -217,3 +217,117 @@ def test_numpy_keyword_names_axis_and_keepdims():
     y = tg.tensor([1.0, 2.0], requires_grad=True)
     (y * y).sum(axis=0).backward()
     assert y.grad.tolist() == [2.0, 4.0]
+
+
+def test_batchnorm_state_dict_without_num_batches_tracked_loads():
+    # a plain dict (or an old checkpoint) lacking the count loads strictly and keeps ours;
+    # a state_dict() result (it records versions in _metadata) edited in place reports it
+    m = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    m[1].num_batches_tracked.fill_(3)
+    assert m.state_dict()._metadata == {'': {'version': 1}, '0': {'version': 1},
+                                        '1': {'version': 2}}
+    sd = {k: v.clone() + 1 for k, v in m.state_dict().items() if 'num_batches' not in k}
+    result = m.load_state_dict(sd)
+    assert result.missing_keys == [] and m[1].num_batches_tracked.item() == 3
+    assert np.array_equal(m[1].running_var.numpy(), [2., 2.])
+    sd = m.state_dict()
+    del sd['1.num_batches_tracked']
+    assert m.load_state_dict(sd, strict=False).missing_keys == ['1.num_batches_tracked']
+    with pytest.raises(RuntimeError):
+        m.load_state_dict(sd)
+
+
+def test_logspace_as_torch():
+    t = tg.logspace(0, 3, 4, base=2)
+    assert t.dtype == tg.float32 and t.tolist() == [1., 2., 4., 8.]
+    t = tg.logspace(-2, 2, 5, dtype=tg.float64)
+    assert t.dtype == tg.float64 and np.allclose(t.numpy(), [0.01, 0.1, 1., 10., 100.], rtol=1e-15)
+    assert tg.logspace(0, 2, 3, dtype=tg.int64).tolist() == [1, 10, 100]
+    assert tg.logspace(1, 1, 1).tolist() == [10.] and tg.logspace(0, 1, 0).shape == (0,)
+    assert tg.logspace(0, 2, 3, requires_grad=True).requires_grad
+
+
+def test_transform_reprs_keep_padding_as_given():
+    from tinygrad_cnn.data import transforms as T
+    crop = T.RandomCrop(32, padding=4)
+    assert crop.padding == 4 and repr(crop) == 'RandomCrop(size=(32, 32), padding=4)'
+    assert repr(T.Pad((1, 2))) == 'Pad(padding=(1, 2), fill=0, padding_mode=constant)'
+    img = np.arange(12, dtype=np.uint8).reshape(1, 3, 4)
+    padded = T.Pad((1, 2))(tg.tensor(img))
+    assert padded.shape == (1, 7, 6) and padded[0, 2, 1].item() == 0 and padded[0, 2, 1:5].tolist() == [0, 1, 2, 3]
+    with pytest.raises(ValueError):
+        T.Pad((1, 2, 3))
+
+
+def test_vision_dataset_repr_has_torchvisions_standard_transform_block(tmp_path):
+    from tinygrad_cnn.data import DatasetFolder, transforms as T
+    (tmp_path / 'cat').mkdir()
+    np.save(tmp_path / 'cat' / '0.npy', np.zeros((2, 2, 3), np.uint8))
+    tf = T.Compose([T.ToTensor(), T.Normalize((0.5,), (0.5,))])
+    ds = DatasetFolder(str(tmp_path), loader=np.load, extensions=('.npy',), transform=tf,
+                       target_transform=T.Lambda(lambda y: y))
+    assert repr(ds).splitlines()[3:] == [
+        '    StandardTransform', 'Transform: Compose(', '               ToTensor()',
+        '               Normalize(mean=(0.5,), std=(0.5,))', '           )',
+        'Target transform: Lambda()']
+    ds.transform = ds.target_transform = None
+    assert repr(ds).splitlines()[-1].startswith('    Root location: ')
+
+
+def test_matmul_and_dot_do_not_promote_dtypes():
+    # PyTorch raises RuntimeError for mixed dtypes in matrix products (unlike `*` and `+`)
+    a, d = tg.ones(2, 3), tg.ones(3, 2, dtype=tg.float64)
+    for product in (lambda: a @ d, lambda: a @ d.long(), lambda: tg.mm(a, d), lambda: tg.bmm(a[None], d[None]),
+                    lambda: F.linear(d.t(), a), lambda: nn.Linear(2, 3)(d),
+                    lambda: tg.dot(a[0], d[:, 0]), lambda: tg.dot(a, a), lambda: tg.dot(a[0], a[0, :2])):
+        with pytest.raises(RuntimeError):
+            product()
+    assert (a.double() @ d).dtype == tg.float64 and (a.double() @ d).tolist() == [[3., 3.], [3., 3.]]
+    assert (d.long().t() @ d.long()).dtype == tg.int64
+    assert tg.dot(tg.arange(3), tg.arange(3)).item() == 5 and tg.dot(tg.ones(0), tg.ones(0)).item() == 0
+
+
+def test_multisteplr_milestones_is_a_counter():
+    import collections
+    opt = tg.optim.SGD([nn.Parameter(tg.zeros(1))], lr=1.0)
+    sched = tg.optim.lr_scheduler.MultiStepLR(opt, milestones=[2, 2, 4], gamma=0.5)
+    assert sched.milestones == collections.Counter({2: 2, 4: 1}) and isinstance(sched.milestones, collections.Counter)
+    lrs = []
+    for _ in range(5):
+        opt.step()
+        sched.step()
+        lrs.append(opt.param_groups[0]['lr'])
+    assert lrs == [1.0, 0.25, 0.25, 0.125, 0.125]
+    assert sched.state_dict()['milestones'] == {2: 2, 4: 1}
+
+
+def test_integer_sums_are_int64_and_dtype_is_kept():
+    u8 = tg.tensor(np.array([200, 100], dtype=np.uint8))
+    assert u8.sum().dtype == tg.int64 and u8.sum().item() == 300
+    assert u8.prod().dtype == tg.int64 and u8.prod().item() == 20000 and u8.sum(0).dtype == tg.int64
+    assert u8.nansum().dtype == tg.int64 and tg.tensor([True, True]).prod().dtype == tg.int64
+    i32 = tg.tensor(np.array([1, 2], dtype=np.int32))
+    assert i32.sum(dtype=tg.int32).dtype == tg.int32 and i32.prod(dtype=tg.int32).dtype == tg.int32
+    assert i32.sum(dtype=tg.float64).dtype == tg.float64 and i32.sum(dtype=tg.float64).item() == 3.0
+
+
+def test_inplace_arithmetic_refuses_results_that_do_not_fit():
+    for update in (lambda t: t.add_(0.5), lambda t: t.mul_(tg.tensor(1.5)), lambda t: t.div_(1),
+                   lambda t: t.__itruediv__(2), lambda t: t.sub_(tg.ones(3))):
+        t = tg.arange(3)
+        with pytest.raises(RuntimeError):
+            update(t)
+        assert t.tolist() == [0, 1, 2]                  # unchanged
+    with pytest.raises(RuntimeError):
+        tg.tensor([True, False]).add_(1)
+    i = tg.arange(3)
+    i += 1
+    i *= tg.tensor(2, dtype=tg.int32)
+    assert i.dtype == tg.int64 and i.tolist() == [2, 4, 6]
+    b = tg.tensor([True, False])
+    b |= tg.tensor([False, True])
+    assert b.add_(tg.tensor([True, False])).tolist() == [True, True]
+    f = tg.ones(2)
+    f /= 2
+    f += tg.ones(2, dtype=tg.float64)
+    assert f.dtype == tg.float32 and f.tolist() == [1.5, 1.5]

@@ -538,7 +538,7 @@ def test_parameter_dict_registers_under_keys():
     assert repr(nn.ParameterDict({'w': tg.ones(2, 3), 'n': 3})) == (
         'ParameterDict(\n'
         '    (n): Object of type: int\n'
-        '    (w): Parameter containing: [float32 of size 2x3]\n'
+        '    (w): Parameter containing: [torch.FloatTensor of size 2x3]\n'
         ')')
     assert pd.pop('z').shape == (1,) and 'z' not in pd and 'z' not in dict(pd.named_parameters())
     assert pd.popitem()[0] == 'w' and list(reversed(pd)) == ['x', 'y', 'b', 'a']
@@ -574,7 +574,7 @@ def test_parameter_containers_in_a_model_train_and_checkpoint():
         '      (0): Parameter containing: [float32 of size 2]\n'
         '      (1): Parameter containing: [float32 of size 2]\n'
         '  )\n'
-        '  (shifts): ParameterDict(  (x): Parameter containing: [float32 of size 2])\n'
+        '  (shifts): ParameterDict(  (x): Parameter containing: [torch.FloatTensor of size 2])\n'
         ')')
     model(tg.tensor([1.0, 2.0])).sum().backward()
     assert model.scales[0].grad.tolist() == [1.0, 2.0] and model.shifts['x'].grad.tolist() == [1, 1]

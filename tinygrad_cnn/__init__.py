@@ -20,10 +20,10 @@ from .random import (Generator, default_generator, get_rng_state, initial_seed, 
 from .sampling import bernoulli, multinomial, normal, poisson, randint_like  # noqa: F401
 from .tensor import (Tensor, arange, as_tensor, cat, chunk, clamp, concat, concatenate, empty,  # noqa: F401
                      empty_like, eye, from_numpy, full, full_like, get_default_dtype, is_tensor,
-                     linspace, maximum, minimum, ones, ones_like, rand, rand_like, randint, randn,
+                     linspace, logspace, maximum, minimum, ones, ones_like, rand, rand_like, randint, randn,
                      randn_like, randperm, set_default_dtype, split, stack, tensor, where, zeros,
                      zeros_like, pow)
-from .tensor_math import einsum, float_power, tensordot, xlogy  # noqa: F401
+from .tensor_math import corrcoef, cov, einsum, float_power, tensordot, xlogy  # noqa: F401
 from .tensor_index import (atleast_1d, atleast_2d, atleast_3d, block_diag, broadcast_shapes,  # noqa: F401
                            broadcast_tensors, broadcast_to, bucketize, cartesian_prod, column_stack,
                            combinations, dstack, hstack, isin, meshgrid, repeat_interleave,

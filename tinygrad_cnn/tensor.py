@@ -524,8 +524,16 @@ class Tensor(MathMethods, IndexMethods):  # math: tensor_math.py; indexing: tens
             raise RuntimeError(f"{op}: {kind} (shape {tuple(self.shape)}) is being used in an "
                                "in-place operation; wrap it in tg.no_grad() or use .data")
 
-    def _inplace(self, op, value):
+    def _inplace(self, op, value, result_kind=None):
+        """Check an in-place op on ``self``, and on a read-only view swap in a copy; returns
+        ``value``'s array. ``result_kind``: the numpy kind of the op's result dtype, which
+        must not rank above self's (no float into an integer tensor, as PyTorch)."""
         self._check_inplace(op)
+        if result_kind is not None and _CATEGORY[result_kind] > _CATEGORY[self.dtype.kind]:
+            kind = {'b': 'a bool', 'i': 'an integer', 'u': 'an integer', 'f': 'a floating point',
+                    'c': 'a complex'}[result_kind]
+            raise RuntimeError(f"{op}: the result is {kind} type, which can't be cast to the "
+                               f"desired output type {self.dtype} (shape {tuple(self.shape)})")
         value = value.data if isinstance(value, Tensor) else value
         try:     # the result must keep self's shape: (3,) += (2, 3) broadcasts, but not in place
             shape = np.broadcast_shapes(get_array_module(value).shape(value), self.shape)
@@ -569,28 +577,29 @@ class Tensor(MathMethods, IndexMethods):  # math: tensor_math.py; indexing: tens
     def __iadd__(self, other):
         if self._in_graph(other):
             return self._rebind('add_', lambda t: t + other)
-        v = self._inplace('add_', other)          # may swap a read-only view for a copy
+        v = self._inplace('add_', other, self._other(other).dtype.kind)   # may copy a read-only view
         self.data += v
         return self
 
     def __isub__(self, other):
         if self._in_graph(other):
             return self._rebind('sub_', lambda t: t - other)
-        v = self._inplace('sub_', other)          # may swap a read-only view for a copy
+        v = self._inplace('sub_', other, self._other(other).dtype.kind)   # may copy a read-only view
         self.data -= v
         return self
 
     def __imul__(self, other):
         if self._in_graph(other):
             return self._rebind('mul_', lambda t: t * other)
-        v = self._inplace('mul_', other)          # may swap a read-only view for a copy
+        v = self._inplace('mul_', other, self._other(other).dtype.kind)   # may copy a read-only view
         self.data *= v
         return self
 
     def __itruediv__(self, other):
         if self._in_graph(other):
             return self._rebind('div_', lambda t: t / other)
-        v = self._inplace('div_', other)          # may swap a read-only view for a copy
+        kind = max(self._other(other).dtype.kind, 'f', key=_CATEGORY.get)    # true division
+        v = self._inplace('div_', other, kind)    # may swap a read-only view for a copy
         self.data /= v
         return self
 
@@ -847,7 +856,7 @@ class Tensor(MathMethods, IndexMethods):  # math: tensor_math.py; indexing: tens
     # ------------------------------------------------------------ reductions
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.to(dtype)
-        if x.dtype.kind == 'b':
+        if dtype is None and x.dtype.kind in 'biu':     # bool and integer sums are int64 (PyTorch)
             x = x.to(np.int64)
         return R.Sum.apply(x, dim=dim, keepdim=keepdim)
 
@@ -883,8 +892,11 @@ class Tensor(MathMethods, IndexMethods):  # math: tensor_math.py; indexing: tens
         """Standard deviation; its gradient is 0 where it is 0 (PyTorch's convention)."""
         return E.NormSqrt.apply(self.var(dim, unbiased, keepdim, correction=correction))
 
-    def prod(self, dim=None, keepdim=False):
-        return R.Prod.apply(self, dim=dim, keepdim=keepdim)
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        x = self if dtype is None else self.to(dtype)
+        if dtype is None and x.dtype.kind in 'biu':     # as sum: int64 unless dtype says otherwise
+            x = x.to(np.int64)
+        return R.Prod.apply(x, dim=dim, keepdim=keepdim)
 
     def _extreme(self, dim, keepdim, largest, result):
         values = R.Max.apply(self, dim=dim, keepdim=keepdim, largest=largest)
@@ -1235,12 +1247,12 @@ class Tensor(MathMethods, IndexMethods):  # math: tensor_math.py; indexing: tens
     def matmul(self, other):
         """Matrix product with PyTorch's rules for 1-d operands and batch broadcasting."""
         other = self._other(other)
-        if other.dtype != self.dtype:       # int @ float: promote as the arithmetic operators do
-            dtype = _result_type(self, other)
-            return self.to(dtype).matmul(other.to(dtype))
         if self.ndim == 0 or other.ndim == 0:
             raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                                f"{tuple(self.shape)} and {tuple(other.shape)}")
+        if other.dtype != self.dtype:       # PyTorch does not promote here (int @ float raises)
+            raise RuntimeError(f"matmul: expected both arguments to have the same dtype, got "
+                               f"{self.dtype} and {other.dtype}")
         x = self.unsqueeze(0) if self.ndim == 1 else self
         y = other.unsqueeze(-1) if other.ndim == 1 else other
         if x.shape[-1] != y.shape[-2]:
@@ -1264,6 +1276,12 @@ class Tensor(MathMethods, IndexMethods):  # math: tensor_math.py; indexing: tens
         return self.matmul(other)
 
     def dot(self, other):
+        """Inner product of two 1-d Tensors of one dtype and size (as PyTorch, no promotion)."""
+        other = self._other(other)
+        if self.ndim != 1 or other.ndim != 1 or self.shape != other.shape or self.dtype != other.dtype:
+            raise RuntimeError(f"dot: expected two 1-d tensors of the same size and dtype, got "
+                               f"shapes {tuple(self.shape)} and {tuple(other.shape)}, dtypes "
+                               f"{self.dtype} and {other.dtype}")
         return (self * other).sum()
 
     # ------------------------------------------------------------ indexing
@@ -1731,6 +1749,13 @@ def arange(start=0, end=None, step=1, dtype=None, device=None, requires_grad=Fal
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     t = Tensor(np.linspace(start, end, steps).astype(_default_dtype if dtype is None else dtype),
                device=device)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in exponent."""
+    powers = base ** np.linspace(start, end, steps)
+    t = Tensor(powers.astype(_default_dtype if dtype is None else dtype), device=device)
     return t.requires_grad_(True) if requires_grad else t
 
 

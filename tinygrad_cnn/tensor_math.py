@@ -11,6 +11,7 @@ write it into ``x``, keeping its dtype; inside a graph the tensor is rebound to 
 (see ``Tensor._rebind``), so autograd sees the update as PyTorch's version counters do.
 """
 import math
+import warnings
 
 import numpy as np
 
@@ -218,6 +219,45 @@ class MathMethods:
         """self - trunc(self), the fractional part with self's sign."""
         _floating_only('frac', self)
         return self - self.trunc()
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        """Covariance of the variables in the rows of ``self``, observations in the columns:
+        (V, N) -> (V, V); a 1-d input is one variable (a 0-d result). ``fweights`` (integer
+        counts) and ``aweights`` (float weights), each of shape (N,), weight the observations
+        as ``numpy.cov`` does. Integer inputs give the default float dtype."""
+        if self.ndim > 2:
+            raise RuntimeError(f"cov: expected input to have two or fewer dimensions but got an "
+                               f"input with {self.ndim} dimensions (shape {tuple(self.shape)})")
+        x = self.reshape(1, -1) if self.ndim < 2 else self
+        x = x if x.dtype.kind in 'fc' else x.to(T.get_default_dtype())
+        w = fweights if aweights is None else aweights if fweights is None else fweights * aweights
+        if w is None:
+            if x.shape[1] - correction <= 0:         # the result is inf/nan, as PyTorch
+                warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly "
+                              "less than the number of observations.", UserWarning, stacklevel=2)
+            xm = x - x.mean(1, keepdim=True)
+            c = xm.matmul(xm.t()) / float(max(x.shape[1] - correction, 0))
+        else:
+            w = w.to(x.dtype)
+            w_sum = w.sum()
+            xm = x - (x * w).sum(1, keepdim=True) / w_sum
+            if correction == 0:
+                norm = w_sum
+            elif aweights is None:
+                norm = w_sum - correction
+            else:
+                norm = w_sum - correction * (w * aweights).sum() / w_sum
+            c = (xm * w).matmul(xm.t()) / norm.clamp(min=0)
+        return c.reshape(()) if self.ndim < 2 else c
+
+    def corrcoef(self):
+        """Pearson correlation coefficients of the rows of ``self`` (see :meth:`cov`), clipped
+        to [-1, 1]: (V, N) -> (V, V)."""
+        c = self.cov()
+        if c.ndim == 0:
+            return c / c
+        stddev = c.diagonal().sqrt()
+        return (c / stddev.reshape(-1, 1) / stddev.reshape(1, -1)).clamp(-1, 1)
 
     def fix(self):
         return self.trunc()
@@ -490,6 +530,16 @@ def _float_power_(self, exponent):
 
 
 MathMethods.float_power_ = _float_power_
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Covariance matrix of the rows of ``input`` (see ``Tensor.cov``)."""
+    return input.cov(correction=correction, fweights=fweights, aweights=aweights)
+
+
+def corrcoef(input):
+    """Correlation coefficients of the rows of ``input`` (see ``Tensor.corrcoef``)."""
+    return input.corrcoef()
 
 
 def xlogy(input, other):

@@ -63,10 +63,14 @@ class VisionDataset(Dataset):
         if getattr(self, 'root', None) is not None:
             body.append(f"Root location: {self.root}")
         body += self.extra_repr().splitlines()
-        if self.transform is not None:
-            body.append(f"Transform: {self.transform}")
-        if self.target_transform is not None:
-            body.append(f"Target transform: {self.target_transform}")
+        if self.transform is not None or self.target_transform is not None:
+            # torchvision's StandardTransform block: only its first line gets the indent
+            block = ["StandardTransform"]
+            for head, t in (("Transform: ", self.transform), ("Target transform: ", self.target_transform)):
+                if t is not None:
+                    lines = repr(t).splitlines()
+                    block += [head + lines[0]] + [" " * len(head) + line for line in lines[1:]]
+            body.append("\n".join(block))
         return "\n".join([f"Dataset {type(self).__name__}"] + ["    " + line for line in body])
 
 

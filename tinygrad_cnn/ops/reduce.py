@@ -37,7 +37,7 @@ class Sum(Function):
     def forward(self, x, *, dim=None, keepdim=False):
         self.in_shape = x.shape
         self.axes = _axes(dim, x.ndim)
-        return x.sum(axis=self.axes, keepdims=keepdim)
+        return x.sum(axis=self.axes, keepdims=keepdim, dtype=x.dtype)   # numpy widens small ints
 
     def backward(self, grad):
         return grad.reshape(_keepdim_shape(self.in_shape, self.axes)).expand(self.in_shape)
@@ -119,7 +119,7 @@ class Prod(Function):
     def forward(self, x, *, dim=None, keepdim=False):
         self.axes = _axes(dim, x.ndim)
         self.keep_shape = _keepdim_shape(x.shape, self.axes)
-        return x.prod(axis=self.axes, keepdims=keepdim)
+        return x.prod(axis=self.axes, keepdims=keepdim, dtype=x.dtype)
 
     def backward(self, grad):
         # d prod / d x_i is the product of the other elements: out / x_i when

@@ -10,6 +10,7 @@ formulas exactly, including its recursive (chainable) form, so
 ``state_dict()`` holds everything but the optimizer (plain numbers and
 lists), so a scheduler resumes exactly after ``load_state_dict``.
 """
+import collections
 import math
 import types
 import warnings
@@ -140,9 +141,7 @@ class MultiStepLR(LRScheduler):
     """Multiply the rate by ``gamma`` at each epoch in ``milestones`` (one listed twice: twice)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
-        self.milestones = {}                   # epoch -> how many times it is listed
-        for m in milestones:
-            self.milestones[m] = self.milestones.get(m, 0) + 1
+        self.milestones = collections.Counter(milestones)   # epoch -> times listed (as PyTorch)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 

@@ -181,7 +181,8 @@ class Pad:
         if padding_mode not in ('constant', 'edge', 'reflect', 'symmetric'):
             raise ValueError("Pad: padding_mode should be 'constant', 'edge', 'reflect' or 'symmetric', "
                              f"got {padding_mode!r}")
-        self.padding, self.fill, self.padding_mode = F._ltrb(padding, "Pad"), fill, padding_mode
+        F._ltrb(padding, "Pad")                   # checked now; kept as given, as torchvision
+        self.padding, self.fill, self.padding_mode = padding, fill, padding_mode
 
     def __call__(self, img):
         return F.pad(img, self.padding, self.fill, self.padding_mode)
@@ -216,7 +217,8 @@ class RandomCrop:
 
     def __init__(self, size, padding=None, pad_if_needed=False, fill=0, padding_mode='constant'):
         self.size = _size(size, "RandomCrop")
-        self.padding = None if padding is None else Pad(padding, fill, padding_mode)
+        self.padding = padding                      # as given, as torchvision (and its repr)
+        self._pad = None if padding is None else Pad(padding, fill, padding_mode)
         self.pad_if_needed, self.fill, self.padding_mode = pad_if_needed, fill, padding_mode
 
     @staticmethod
@@ -232,8 +234,8 @@ class RandomCrop:
         return int(rng.integers(0, h - th + 1)), int(rng.integers(0, w - tw + 1)), th, tw
 
     def __call__(self, img):
-        if self.padding is not None:
-            img = self.padding(img)
+        if self._pad is not None:
+            img = self._pad(img)
         th, tw = self.size
         _, h, w = F.get_dimensions(img)
         if self.pad_if_needed and w < tw:      # as torchvision: pad both sides by the shortfall
@@ -243,8 +245,7 @@ class RandomCrop:
         return F.crop(img, *self.get_params(img, self.size))
 
     def __repr__(self):
-        padding = None if self.padding is None else self.padding.padding
-        return f"RandomCrop(size={self.size}, padding={padding})"
+        return f"RandomCrop(size={self.size}, padding={self.padding})"
 
 
 class RandomResizedCrop:

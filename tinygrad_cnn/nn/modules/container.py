@@ -224,16 +224,18 @@ def _as_parameter(value):
         else value
 
 
-def _parameter_lines(items):
+def _parameter_lines(items, typename=False):
     """PyTorch's repr lines of a ParameterList/Dict: '  (key): Parameter containing: [float32
-    of size 3x4]' (the dtype by its name here), or the type of a non-Tensor entry."""
+    of size 3x4]' (the dtype by its name here; with ``typename``, as ParameterDict, the type
+    name 'torch.FloatTensor'), or the type of a non-Tensor entry."""
     lines = []
     for key, value in items:
         if isinstance(value, Tensor):
             kind = 'Parameter' if isinstance(value, Parameter) else 'Tensor'
             size = 'x'.join(str(n) for n in value.shape)
             device = f' ({value.device})' if value.device != 'cpu' else ''
-            lines.append(f'  ({key}): {kind} containing: [{value.dtype} of size {size}{device}]')
+            dtype = value.type() if typename else value.dtype
+            lines.append(f'  ({key}): {kind} containing: [{dtype} of size {size}{device}]')
         else:
             lines.append(f'  ({key}): Object of type: {type(value).__name__}')
     return '\n'.join(lines)
@@ -402,7 +404,7 @@ class ParameterDict(Module):
         return self
 
     def extra_repr(self):
-        return _parameter_lines(self.items())
+        return _parameter_lines(self.items(), typename=True)
 
     def __call__(self, *args, **kwargs):
         raise RuntimeError("ParameterDict should not be called.")

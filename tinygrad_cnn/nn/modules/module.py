@@ -84,6 +84,10 @@ class Module:
                 return self.fc(x).relu()
     """
 
+    # the state-dict format version recorded in ``state_dict()._metadata``; a subclass whose
+    # entries changed raises it and fills what older checkpoints lack (see _NormBase)
+    _version = 1
+
     def __init__(self):
         # object.__setattr__: our own __setattr__ needs these dicts to exist
         set_ = super().__setattr__
@@ -484,7 +488,11 @@ class Module:
         ``'<prefix>_extra_state'`` when it overrides ``get_extra_state``, and runs its
         state-dict hooks around its own part.
         """
-        destination = collections.OrderedDict() if destination is None else destination
+        if destination is None:
+            destination = collections.OrderedDict()
+            destination._metadata = collections.OrderedDict()
+        if hasattr(destination, '_metadata'):
+            destination._metadata[prefix[:-1]] = {'version': self._version}
         for hook in self._state_dict_pre_hooks.values():
             hook(self, prefix, keep_vars)
         for name, t in self._local_state():
@@ -528,10 +536,12 @@ class Module:
         into its own (each Parameter keeps its ``requires_grad``). Uninitialised parameters
         of lazy modules take the checkpoint's shape. Returns ``(missing_keys, unexpected_keys)``.
         """
+        metadata = getattr(state_dict, '_metadata', {})     # set by state_dict(), lost on copy
         state_dict = collections.OrderedDict(state_dict)    # pre-hooks may edit this copy
         missing, unexpected, errors = [], [], []
         targets, modules = self._state_targets()
         for prefix, module in modules:
+            module._upgrade_state_dict(state_dict, prefix, metadata.get(prefix[:-1], {}).get('version'))
             for hook in module._load_state_dict_pre_hooks.values():
                 hook(module, state_dict, prefix, {}, strict, missing, unexpected, errors)
         missing += [key for key, _, _ in targets if key not in state_dict]
@@ -589,6 +599,10 @@ class Module:
         if strict and (missing or unexpected):
             self._raise_load_errors([], strict, missing, unexpected)
         return result
+
+    def _upgrade_state_dict(self, state_dict, prefix, version):
+        """Add to ``state_dict`` the entries of this module that a checkpoint of an older
+        ``version`` (None: unknown, e.g. a plain dict) lacks. Nothing to add by default."""
 
     def _raise_load_errors(self, errors, strict, missing, unexpected):
         head = []

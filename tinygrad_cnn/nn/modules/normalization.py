@@ -41,6 +41,8 @@ class _NormBase(Module):
     """The state shared by BatchNorm and InstanceNorm: per-channel ``weight``/``bias`` (when
     ``affine``) and, when ``track_running_stats``, the running statistics."""
 
+    _version = 2     # version 2 added num_batches_tracked
+
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
@@ -59,6 +61,12 @@ class _NormBase(Module):
             self.register_buffer('running_var', None)
             self.register_buffer('num_batches_tracked', None)
         self.reset_parameters()
+
+    def _upgrade_state_dict(self, state_dict, prefix, version):
+        # as PyTorch: a checkpoint without the count (older, or a plain dict) keeps ours
+        key = prefix + 'num_batches_tracked'
+        if (version is None or version < 2) and self.track_running_stats and key not in state_dict:
+            state_dict[key] = self.num_batches_tracked
 
     def reset_running_stats(self):
         if self.track_running_stats:
