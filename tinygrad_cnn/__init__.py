@@ -64,23 +64,17 @@ for _name in ('add sub mul div reciprocal exp log sqrt rsqrt sin cos tanh sigmoi
               'ceil round trunc isnan isfinite isinf allclose equal all any detach clone neg negative '
               'eq ne lt le gt ge remainder floor_divide clamp_min clamp_max swapaxes divide multiply '
               'subtract sort argsort topk cumsum cumprod median nansum nanmean count_nonzero roll '
-              'diff is_floating_point is_nonzero is_same_size is_inference nelement sum_to_size').split():
-    globals()[_name] = _function_form(_name)
-del _name
-
-# indexing, shape and selection ops (ops/index.py, ops/search.py), as functions
-for _name in ('scatter scatter_add scatter_reduce index_add index_copy index_fill index_put put '
+              'diff is_floating_point is_nonzero is_same_size is_inference nelement sum_to_size '
+              # indexing, shape and selection (tensor_index.py)
+              'scatter scatter_add scatter_reduce index_add index_copy index_fill index_put put '
               'masked_select masked_scatter take take_along_dim select nonzero argwhere tril triu '
               'diag diagonal diag_embed diagflat trace movedim moveaxis swapdims fliplr flipud rot90 '
               'tile tensor_split hsplit vsplit dsplit ravel narrow_copy split_with_sizes kron cross '
               'unique unique_consecutive bincount histc cummax cummin logcumsumexp kthvalue mode '
               'nanmedian quantile nanquantile aminmax select_scatter slice_scatter diagonal_scatter '
-              'index_reduce msort').split():
-    globals()[_name] = _function_form(_name)
-del _name
-
-# the math of tensor_math.py, and in-place forms PyTorch also has as functions (tg.relu_(x))
-for _name in ('tan asin acos atan sinh cosh asinh acosh atanh atan2 arcsin arccos arctan arctan2 '
+              'index_reduce msort '
+              # the math of tensor_math.py, and in-place forms PyTorch also has as functions
+              'tan asin acos atan sinh cosh asinh acosh atanh atan2 arcsin arccos arctan arctan2 '
               'arcsinh arccosh arctanh erf erfc erfinv exp2 log2 log10 logaddexp logaddexp2 hypot '
               'lerp addcmul addcdiv addmm addmv addr baddbmm addbmm mv outer ger inner vdot '
               'logit sinc frac fmod copysign nan_to_num deg2rad rad2deg clip sgn signbit '

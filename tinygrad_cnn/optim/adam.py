@@ -49,12 +49,9 @@ class Adam(Optimizer):
             lr, eps = float(group['lr']), float(group['eps'])
             weight_decay = float(group['weight_decay'])
             beta1, beta2 = map(float, group['betas'])
-            decoupled = group['decoupled_weight_decay']
             # AdamW shrinks the weights directly; Adam adds an L2 penalty to the gradient
-            l2 = 0.0 if decoupled else weight_decay
-            for p, param, grad in self._gradients(group, l2):
-                if decoupled and weight_decay != 0:
-                    param *= 1 - lr * weight_decay
+            for p, param, grad in self._gradients(group, weight_decay,
+                                                  decoupled=group['decoupled_weight_decay']):
                 state = self.state[p]
                 if not state:
                     state['step'] = tensor(0.0)

@@ -47,11 +47,8 @@ class NAdam(Optimizer):
             beta1, beta2 = map(float, group['betas'])
             weight_decay = float(group['weight_decay'])
             momentum_decay = float(group['momentum_decay'])
-            decoupled = group['decoupled_weight_decay']
-            l2 = 0.0 if decoupled else weight_decay
-            for p, param, grad in self._gradients(group, l2):
-                if decoupled and weight_decay != 0:
-                    param *= 1 - lr * weight_decay
+            for p, param, grad in self._gradients(group, weight_decay,
+                                                  decoupled=group['decoupled_weight_decay']):
                 state = self.state[p]
                 if not state:
                     state['step'] = tensor(0.0)

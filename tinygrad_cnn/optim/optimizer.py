@@ -224,12 +224,13 @@ class Optimizer:
         return handle
 
     @staticmethod
-    def _gradients(group, weight_decay=0.0):
+    def _gradients(group, weight_decay=0.0, decoupled=False):
         """Yield ``(p, param, grad)`` for each parameter of ``group`` that has a gradient.
 
         ``param`` is ``p``'s array, which the caller updates in place; ``grad`` is the array
         to step along: ``p.grad``, negated if ``group['maximize']``, plus
-        ``weight_decay * param`` (an L2 penalty folded into the gradient).
+        ``weight_decay * param`` (an L2 penalty folded into the gradient) -- or, with
+        ``decoupled`` (AdamW's way), ``param`` shrunk by ``1 - lr * weight_decay`` instead.
         """
         for p in group['params']:
             if p.grad is None:
@@ -237,7 +238,9 @@ class Optimizer:
             param, grad = p.data, p.grad.data
             if group['maximize']:
                 grad = -grad
-            if weight_decay != 0:
+            if weight_decay != 0 and decoupled:
+                param *= 1 - float(group['lr']) * weight_decay
+            elif weight_decay != 0:
                 grad = grad + weight_decay * param
             yield p, param, grad
 
